@@ -1,0 +1,145 @@
+"""Development settings for the Nurture sample blog.
+
+`invoke build` and `pelican content -s pelicanconf.py` both read this file.
+Production overrides live in publishconf.py.
+"""
+
+from __future__ import annotations
+
+AUTHOR = "Olivia Hart"
+SITENAME = "Warm Leads"
+SITESUBTITLE = "Follow-up, referrals and the long game of business relationships"
+SITE_DESCRIPTION = (
+    "Olivia Hart and Marcus Bell write about staying in touch, earning referrals "
+    "and turning clients into friends of the business."
+)
+# Feeds and share links need an absolute address even in development; pages link
+# relatively, so the built site also works when opened from another host or port.
+SITEURL = "http://127.0.0.1:8000"
+RELATIVE_URLS = True
+
+PATH = "content"
+ARTICLE_PATHS = ["posts"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images", "extra"]
+EXTRA_PATH_METADATA = {
+    "extra/favicon.svg": {"path": "favicon.svg"},
+}
+
+TIMEZONE = "Europe/London"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+DEFAULT_PAGINATION = 6
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+SUMMARY_MAX_LENGTH = 40
+
+THEME = "theme"
+PLUGIN_PATHS = ["."]
+PLUGINS = ["plugins.blog"]
+
+# Clean, stable URLs.
+ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
+ARTICLE_SAVE_AS = "{date:%Y}/{date:%m}/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = "category/{slug}/index.html"
+CATEGORIES_URL = "categories/"
+CATEGORIES_SAVE_AS = "categories/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = "tags/index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = "author/{slug}/index.html"
+AUTHORS_URL = "authors/"
+AUTHORS_SAVE_AS = "authors/index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+YEAR_ARCHIVE_URL = "archives/{date:%Y}/"
+YEAR_ARCHIVE_SAVE_AS = "archives/{date:%Y}/index.html"
+MONTH_ARCHIVE_URL = "archives/{date:%Y}/{date:%m}/"
+MONTH_ARCHIVE_SAVE_AS = "archives/{date:%Y}/{date:%m}/index.html"
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404"]
+
+# Pelican's own feeds are off: plugins/feeds writes every feed with feedgen.
+FEED_ALL_ATOM = None
+FEED_ALL_RSS = None
+CATEGORY_FEED_ATOM = None
+CATEGORY_FEED_RSS = None
+TAG_FEED_ATOM = None
+TAG_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+TRANSLATION_FEED_RSS = None
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.smarty": {},
+        "markdown.extensions.toc": {"permalink": False},
+    },
+    "output_format": "html5",
+}
+
+# Who writes here. Every post's Author must be one of these names; the theme shows
+# the bio and the follow links in the author box under each article.
+AUTHOR_PROFILES = {
+    "Olivia Hart": {
+        "short_name": "Olivia",
+        "role": "Relationship coach",
+        "bio": (
+            "Olivia coaches consultants and small-firm owners on staying in touch "
+            "with the people who send them work. She still writes thank-you cards by hand."
+        ),
+        "photo": "",
+        "links": [
+            ("LinkedIn", "https://www.linkedin.com/in/olivia-hart-example"),
+            ("Mastodon", "https://mastodon.example/@oliviahart"),
+            ("Email", "mailto:olivia@warmleads.example"),
+        ],
+    },
+    "Marcus Bell": {
+        "short_name": "Marcus",
+        "role": "Referral partner and networking-group host",
+        "bio": (
+            "Marcus runs a weekly breakfast networking group and helps accountants "
+            "and lawyers build referral partnerships that last."
+        ),
+        "photo": "",
+        "links": [
+            ("LinkedIn", "https://www.linkedin.com/in/marcus-bell-example"),
+            ("Website", "https://marcusbell.example"),
+        ],
+    },
+}
+
+# The call to action under each article and the Subscribe page.
+SUBSCRIBE = {
+    "title": "Get one warm idea a month",
+    "text": (
+        "A short letter on follow-up, referrals and keeping in touch, with the month's "
+        "posts. No tricks, and one click to leave."
+    ),
+    # Until the subscriptions service is running, sign-ups arrive by email.
+    "email": "hello@warmleads.example",
+}
+CONTACT_EMAIL = "hello@warmleads.example"
+
+MENUITEMS = [
+    ("Archives", "archives/"),
+    ("Topics", "categories/"),
+]
+DISPLAY_PAGES_ON_MENU = True
+DISPLAY_CATEGORIES_ON_MENU = False
+
+SHARE_LINKS = ["email", "linkedin", "facebook", "x"]
+RELATED_POSTS_MAX = 3
+
+DELETE_OUTPUT_DIRECTORY = True
+OUTPUT_RETENTION = [".git"]
+LOAD_CONTENT_CACHE = False

@@ -1,0 +1,97 @@
+"""Signal handlers of the blog plugin (kept at module level: Pelican holds weak refs)."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+
+from . import authors, reading, related, settings, share, sitemap
+
+log = logging.getLogger(__name__)
+PREFIX = "blog:"
+
+
+class _State:
+    """What one build collected; reset at every `initialized` so livereload starts fresh."""
+
+    def __init__(self) -> None:
+        self.articles: list[Any] = []
+        self.pages: list[Any] = []
+        self.taxonomies: list[tuple[Any, Any]] = []
+
+
+_state = _State()
+
+
+def initialized(pelican: Any) -> None:
+    global _state
+    _state = _State()
+    config = pelican.settings
+    settings.check(config)
+    config["ABSOLUTE_SITEURL"] = (config.get("SITEURL") or "").rstrip("/")
+    profiles = authors.profiles(config)
+    services = list(config.get("SHARE_LINKS", []))
+    config.setdefault("JINJA_GLOBALS", {}).update(
+        author_profile=profiles.get,
+        share_links=lambda title, url: share.share_links(title, url, services),
+    )
+
+
+def _source(content: Any) -> str:
+    return getattr(content, "relative_source_path", None) or content.source_path
+
+
+def articles_finalized(generator: Any) -> None:
+    config = generator.settings
+    known = set(config.get("AUTHOR_PROFILES", {}))
+    articles = sorted(generator.articles, key=lambda a: a.date)
+    for article in articles + generator.drafts:
+        for author in getattr(article, "authors", []):
+            if author.name not in known:
+                log.error(
+                    "%s %s: unknown author %r; add them to AUTHOR_PROFILES in "
+                    "pelicanconf.py or fix the Author line",
+                    PREFIX,
+                    _source(article),
+                    author.name,
+                )
+        article.reading_minutes = reading.reading_minutes(article.content)
+    for previous, current in itertools.pairwise(articles):
+        current.previous_post, previous.next_post = previous, current
+    related_map = related.related_posts(articles, config.get("RELATED_POSTS_MAX", 3))
+    for article in articles:
+        article.related_posts = related_map[article]
+    _state.articles = articles
+    _state.taxonomies = [
+        *((cat, arts) for cat, arts in generator.categories),
+        *((tag, arts) for tag, arts in generator.tags.items()),
+        *((author, arts) for author, arts in generator.authors),
+    ]
+
+
+def pages_finalized(generator: Any) -> None:
+    _state.pages = list(generator.pages)
+
+
+def finalized(pelican: Any) -> None:
+    config = pelican.settings
+    siteurl = config["ABSOLUTE_SITEURL"]
+    output = Path(pelican.output_path)
+    entries: list[tuple[str, Any]] = [("", _state.articles[-1].date if _state.articles else None)]
+    entries += [(a.url, getattr(a, "modified", None) or a.date) for a in reversed(_state.articles)]
+    entries += [(p.url, None) for p in _state.pages]
+    entries += [(t.url, max(a.date for a in arts)) for t, arts in _state.taxonomies if arts]
+    entries.append((config.get("ARCHIVES_URL", "archives.html"), None))
+    sitemap.write_if_changed(output / "sitemap.xml", sitemap.sitemap_xml(siteurl, entries))
+    sitemap.write_if_changed(output / "robots.txt", sitemap.robots_txt(siteurl))
+
+
+def register() -> None:
+    signals.initialized.connect(initialized)
+    signals.article_generator_finalized.connect(articles_finalized)
+    signals.page_generator_finalized.connect(pages_finalized)
+    signals.finalized.connect(finalized)

@@ -1,0 +1,136 @@
+"""Nurture's front door: `invoke --list` shows every command.
+
+The site tasks below are the ones pelican-quickstart users know. Each package under
+plugins/ that has a `tasks.py` contributes its own namespace (`invoke contacts.add`,
+`invoke newsletter.send`, ...). Task bodies stay thin: they parse arguments, call the
+library and print.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shlex
+from pathlib import Path
+
+from invoke import Collection, Exit, task
+from invoke.main import program
+
+from plugins.blog import build as site
+
+ROOT = Path(__file__).resolve().parent
+SETTINGS_BASE = ROOT / "pelicanconf.py"
+SETTINGS_PUBLISH = ROOT / "publishconf.py"
+
+
+def _passthrough() -> list[str]:
+    """Arguments after `--` go to pelican unchanged: `invoke build -- -D`."""
+    return shlex.split(program.core.remainder) if program.core else []
+
+
+def _build(settings: Path, *extra: str) -> site.BuildResult:
+    try:
+        result = site.run_pelican(settings, [*extra, *_passthrough()])
+    except site.BuildError as error:
+        raise Exit(f"error: {error}", code=1) from None
+    print(result.summary())
+    return result
+
+
+def _checked_build(settings: Path, *extra: str, action: str = "") -> site.BuildResult:
+    result = _build(settings, *extra)
+    if result.errors:
+        refusal = f"; refusing to {action}" if action else ""
+        raise Exit(f"error: the build had {len(result.errors)} error(s){refusal}", code=1)
+    return result
+
+
+@task
+def clean(c):
+    """Remove the generated site (output/) and Pelican's cache."""
+    for path in site.clean(ROOT):
+        print(f"removed {path}")
+
+
+@task
+def build(c):
+    """Build the site into output/ with pelicanconf.py."""
+    _checked_build(SETTINGS_BASE)
+
+
+@task
+def rebuild(c):
+    """`build` after deleting output/."""
+    _checked_build(SETTINGS_BASE, "--delete-output-directory")
+
+
+@task
+def regenerate(c):
+    """Rebuild whenever content, theme or settings change."""
+    site.regenerate(SETTINGS_BASE, _passthrough())
+
+
+@task(help={"host": "address to listen on", "port": "port to listen on"})
+def serve(c, host="127.0.0.1", port=8000):
+    """Serve output/ at http://HOST:PORT/ (Ctrl-C stops)."""
+    print(f"Serving {site.output_path(SETTINGS_BASE)} at http://{host}:{port}/ (Ctrl-C stops)")
+    try:
+        site.serve(site.output_path(SETTINGS_BASE), host, int(port))
+    except OSError as error:
+        raise Exit(f"error: cannot listen on {host}:{port}: {error.strerror}", code=1) from None
+
+
+@task(help={"host": "address to listen on", "port": "port to listen on"})
+def reserve(c, host="127.0.0.1", port=8000):
+    """`build`, then `serve`."""
+    build(c)
+    serve(c, host=host, port=port)
+
+
+@task
+def preview(c):
+    """Build the production site with publishconf.py (refuses if anything failed)."""
+    _checked_build(SETTINGS_PUBLISH, action="publish")
+
+
+@task(help={"host": "address to listen on", "port": "port to listen on"})
+def livereload(c, host="127.0.0.1", port=8000):
+    """Serve the site and rebuild and reload the browser whenever you save."""
+    site.livereload(ROOT, SETTINGS_BASE, host, int(port), _passthrough())
+
+
+@task
+def publish(c):
+    """Build with publishconf.py and upload output/ with rsync over ssh."""
+    try:
+        target = site.rsync_target(SETTINGS_PUBLISH)
+    except site.PublishError as error:
+        raise Exit(f"error: {error}", code=1) from None
+    result = _checked_build(SETTINGS_PUBLISH, action="publish")
+    c.run(shlex.join(site.rsync_command(result.output_path, target)), pty=False)
+
+
+@task(name="gh-pages")
+def gh_pages(c):
+    """Build with publishconf.py and push output/ to the GitHub Pages branch."""
+    result = _checked_build(SETTINGS_PUBLISH, action="publish")
+    c.run(shlex.join(site.ghp_import_command(result.output_path, SETTINGS_PUBLISH)))
+
+
+@task
+def demo(c):
+    """Build the sample site (and whatever the plugins add) and say where to look."""
+    result = _build(SETTINGS_BASE)
+    print(f"\nThe sample blog is in {result.output_path}/")
+    print("Open it with:  make serve   (or .venv/bin/invoke serve)  then http://127.0.0.1:8000/")
+    if result.errors:
+        raise Exit(f"error: the build had {len(result.errors)} error(s)", code=1)
+
+
+ns = Collection(clean, build, rebuild, regenerate, serve, reserve, preview, livereload, publish)
+ns.add_task(gh_pages)
+ns.add_task(demo)
+for plugin_tasks in sorted(ROOT.glob("plugins/*/tasks.py")):
+    name = plugin_tasks.parent.name
+    ns.add_collection(
+        Collection.from_module(importlib.import_module(f"plugins.{name}.tasks")), name=name
+    )
