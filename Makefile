@@ -3,10 +3,11 @@ PYTHON   ?= python3
 VENV     := .venv
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed
-CHROMIUM ?= /usr/bin/chromium
+# Debian packages the tests need: Chromium for the browser tests, rsync for `invoke publish`.
+SYSTEM_PACKAGES := chromium rsync
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv chromium demo build serve test lint format bench clean
+.PHONY: help venv system-packages demo build serve test lint format bench clean
 
 help:
 	@echo "make demo   set up .venv, build the sample site and a newsletter issue"
@@ -23,11 +24,16 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
-# Debian's chromium for the browser tests; installed only when missing.
-chromium:
-	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
-	@[ -x $(CHROMIUM) ] || { echo "error: $(CHROMIUM) is missing; install Debian's chromium package" >&2; exit 1; }
+# Installed only when missing (each package provides a command of the same name).
+system-packages:
+	@missing="$$(for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages: $$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || \
+		{ echo "error: $$p is missing; install Debian's $$p package" >&2; exit 1; }; done
 
 demo: venv
 	$(BIN)/invoke demo
@@ -38,7 +44,7 @@ build: venv
 serve: venv
 	$(BIN)/invoke serve
 
-test: venv chromium
+test: venv system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

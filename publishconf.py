@@ -26,3 +26,7 @@ SSH_PORT = int(os.environ.get("NURTURE_SSH_PORT", "22"))
 SSH_USER = os.environ.get("NURTURE_SSH_USER", "")
 SSH_TARGET_DIR = os.environ.get("NURTURE_SSH_TARGET_DIR", "")
 GITHUB_PAGES_BRANCH = "gh-pages"
+
+# Drafts are previewed in development (output/drafts/) but never published.
+DRAFT_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = ""

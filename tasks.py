@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import importlib
 import shlex
+import sys
 from pathlib import Path
 
 from invoke import Collection, Exit, task
-from invoke.main import program
 
 from plugins.blog import build as site
 
@@ -24,7 +24,7 @@ SETTINGS_PUBLISH = ROOT / "publishconf.py"
 
 def _passthrough() -> list[str]:
     """Arguments after `--` go to pelican unchanged: `invoke build -- -D`."""
-    return shlex.split(program.core.remainder) if program.core else []
+    return sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else []
 
 
 def _build(settings: Path, *extra: str) -> site.BuildResult:

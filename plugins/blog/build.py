@@ -68,7 +68,10 @@ class _ProblemCollector(logging.Handler):
 
 
 def _pelican_args(settings_file: Path, argv: list[str]) -> argparse.Namespace:
-    args = parse_arguments(["-s", str(settings_file), *argv])
+    try:
+        args = parse_arguments(["-s", str(settings_file), *argv])
+    except ValueError as error:  # a malformed -e SETTING=VALUE
+        raise BuildError(str(error)) from None
     init_logging(
         level=args.verbosity,
         fatal=args.fatal,

@@ -1,0 +1,134 @@
+"""The invoke tasks pelican-quickstart users know, run in a private copy of the project."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from tests.helpers import BIN, copy_project, run
+
+INVOKE = str(BIN / "invoke")
+
+# Stands in for ssh: runs the remote command (rsync --server ...) on this machine.
+FAKE_SSH = """#!/bin/sh
+while [ $# -gt 0 ]; do
+  case "$1" in -p|-l|-o|-i) shift 2 ;; -*) shift ;; *) break ;; esac
+done
+shift
+exec sh -c "$*"
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return copy_project(tmp_path_factory.mktemp("tasks") / "project")
+
+
+def test_every_quickstart_task_is_listed(project):
+    listing = run([INVOKE, "--list"], cwd=project).stdout
+    for name in (
+        "clean", "build", "rebuild", "regenerate", "serve", "reserve",
+        "preview", "livereload", "publish", "gh-pages", "demo",
+    ):  # fmt: skip
+        assert f"  {name} " in listing or f"  {name}\n" in listing, name
+
+
+def test_build_passes_extra_arguments_to_pelican_and_clean_removes_output(project):
+    result = run([INVOKE, "build", "--", "-e", 'SITENAME="Passed Through"'], cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "Built " in result.stdout and "0 error(s)" in result.stdout
+    assert "<title>Passed Through" in (project / "output/index.html").read_text()
+    result = run([INVOKE, "clean"], cwd=project)
+    assert result.returncode == 0
+    assert not (project / "output").exists()
+
+
+def test_publish_without_a_target_names_the_setting_and_uploads_nothing(project):
+    result = run([INVOKE, "publish"], cwd=project, env={"NURTURE_SSH_HOST": ""})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: publishing needs SSH_HOST: set SSH_HOST in publishconf.py or "
+        "NURTURE_SSH_HOST in the environment; nothing was uploaded"
+    ]
+    assert not (project / "output").exists()
+
+
+def test_publish_uploads_the_production_site_with_rsync_over_ssh(project, tmp_path):
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "ssh").write_text(FAKE_SSH)
+    (fake_bin / "ssh").chmod(0o755)
+    remote = tmp_path / "www"
+    env = {
+        "PATH": f"{fake_bin}:/usr/bin:/bin",
+        "NURTURE_SSH_HOST": "web.example",
+        "NURTURE_SSH_USER": "deploy",
+        "NURTURE_SSH_TARGET_DIR": str(remote),
+        "NURTURE_SITEURL": "https://warmleads.example",
+    }
+    result = run([INVOKE, "publish"], cwd=project, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (remote / "index.html").exists()
+    assert "https://warmleads.example/" in (remote / "sitemap.xml").read_text()
+    assert not (remote / "drafts").exists()
+
+
+def test_gh_pages_pushes_the_production_site_to_the_pages_branch(project, tmp_path):
+    bare = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    git_env = {
+        "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.com",
+    }  # fmt: skip
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "remote", "add", "origin", str(bare)], cwd=project, check=True)
+    result = run([INVOKE, "gh-pages"], cwd=project, env=git_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    files = subprocess.run(
+        ["git", "ls-tree", "-r", "--name-only", "gh-pages"],
+        cwd=bare, capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert "index.html" in files and ".nojekyll" in files and "sitemap.xml" in files
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_reserve_builds_then_serves_the_site(project):
+    port = _free_port()
+    server = subprocess.Popen(
+        [INVOKE, "reserve", "--port", str(port)], cwd=project,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/about/") as response:
+                    assert response.status == 200
+                    assert "<h1" in response.read().decode()
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_serve_on_a_busy_port_says_so(project):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run([INVOKE, "serve", "--port", str(port)], cwd=project)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
