@@ -59,7 +59,9 @@ def articles_finalized(generator: Any) -> None:
                     _source(article),
                     author.name,
                 )
-        article.reading_minutes = reading.reading_minutes(article.content)
+        # _content is the converted HTML before link replacement: reading `content` this
+        # early would resolve {static} links before the static files are known.
+        article.reading_minutes = reading.reading_minutes(article._content)
     for previous, current in itertools.pairwise(articles):
         current.previous_post, previous.next_post = previous, current
     related_map = related.related_posts(articles, config.get("RELATED_POSTS_MAX", 3))

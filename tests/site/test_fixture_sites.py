@@ -92,9 +92,12 @@ def test_production_build_uses_absolute_urls_and_hides_drafts(tmp_path):
     siteurl = "https://blog.example.org/warm"
     result = run([str(BIN / "invoke"), "preview"], cwd=project, env={"NURTURE_SITEURL": siteurl})
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 error(s), 0 warning(s)" in result.stdout
     output = project / "output"
     home = soup(output / "index.html")
     assert home.select_one("article.card h2 a")["href"].startswith(f"{siteurl}/")
+    images = [img["src"] for path in output.glob("20*/*/*/index.html") for img in soup(path)("img")]
+    assert images and all(src.startswith(f"{siteurl}/images/") for src in images)
     assert not (output / "drafts").exists()
 
 
