@@ -1,0 +1,507 @@
+"""The contact database: the only module that speaks SQL.
+
+One SQLite file in WAL mode with `synchronous=FULL` and foreign keys on. Every method that
+takes an email address normalises it first; every write runs in a transaction, and
+`Store.transaction()` groups several writes into one (an import, a forget).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Self
+
+from .errors import ContactExists, ContactNotFound, DatabaseError, Forgotten, InvalidValue
+from .migrations import migrate
+from .models import (
+    SUPPRESSED,
+    ConsentStatus,
+    Contact,
+    ContactFields,
+    DueContact,
+    NewContact,
+    NewTouch,
+    Touch,
+)
+from .validate import normalize_email
+
+_TAG_SEPARATOR = "\x1f"  # char(31) in the contact_rows view; tags never hold control characters
+_SUPPRESSED_JSON = json.dumps(sorted(SUPPRESSED))
+_FETCH = 500
+
+
+def now() -> dt.datetime:
+    """The current time in UTC, to the second: the timestamps the store writes."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def email_hash(email: str) -> str:
+    """What a forgotten address leaves behind: the SHA-256 of its normalised form."""
+    return hashlib.sha256(normalize_email(email).encode()).hexdigest()
+
+
+class Store:
+    """A connection to the contact database, migrated to the latest schema on open."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, backup: Path | None) -> None:
+        self._conn = conn
+        self.path = path
+        self.backup = backup
+        """The copy written before this open migrated an existing database, if it did."""
+
+    @classmethod
+    def open(cls, path: Path) -> Self:
+        """Open (creating it, private to this user, if needed) and migrate the database."""
+        created = not path.exists()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if created:
+                path.chmod(0o600)
+            return cls(conn, path, migrate(conn, path))
+        except sqlite3.DatabaseError as error:
+            raise DatabaseError(
+                f"cannot open the contact database {path}: {error}; "
+                "check the path (NURTURE_DB) and that the file is a Nurture database"
+            ) from None
+        except OSError as error:
+            raise DatabaseError(
+                f"cannot create the contact database {path}: {error.strerror}; "
+                "check the path (NURTURE_DB) and its permissions"
+            ) from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside happen or none do (also on Ctrl-C). Nested calls join the outer one."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # Contacts
+
+    def add_contact(self, new: NewContact) -> Contact:
+        """Add one contact; raise ContactExists or Forgotten."""
+        email = normalize_email(new.email)
+        with self.transaction():
+            if self.find_contact(email):
+                raise ContactExists(f"{email} is already a contact; change it with contacts.edit")
+            self._refuse_forgotten(email)
+            self.insert_contacts([replace(new, email=email)])
+        return self.get_contact(email)
+
+    def insert_contacts(
+        self, contacts: Sequence[NewContact], when: dt.datetime | None = None
+    ) -> None:
+        """Insert contacts with normalised addresses known to be new and not forgotten."""
+        stamp = (when or now()).isoformat()
+        with self.transaction():
+            self._conn.executemany(
+                "INSERT INTO contacts (email, first_name, last_name, company, stage, status, "
+                "consent_source, consent_date, cadence_days, notes, created, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        c.email,
+                        c.first_name,
+                        c.last_name,
+                        c.company,
+                        c.stage,
+                        c.status.value,
+                        c.consent_source,
+                        _iso(c.consent_date),
+                        c.cadence_days,
+                        c.notes,
+                        stamp,
+                        stamp,
+                    )
+                    for c in contacts
+                ),
+            )
+            self._conn.executemany(
+                "INSERT INTO contact_tags (contact_id, tag) "
+                "SELECT id, ? FROM contacts WHERE email = ?",
+                ((tag, c.email) for c in contacts for tag in c.tags),
+            )
+
+    def save_contacts(self, contacts: Sequence[Contact], when: dt.datetime | None = None) -> None:
+        """Write back changed contacts (every field but id, created and updated; tags are added)."""
+        stamp = (when or now()).isoformat()
+        with self.transaction():
+            self._conn.executemany(
+                "UPDATE contacts SET first_name = ?, last_name = ?, company = ?, stage = ?, "
+                "status = ?, consent_source = ?, consent_date = ?, cadence_days = ?, notes = ?, "
+                "updated = ? WHERE id = ?",
+                (
+                    (
+                        c.first_name,
+                        c.last_name,
+                        c.company,
+                        c.stage,
+                        c.status.value,
+                        c.consent_source,
+                        _iso(c.consent_date),
+                        c.cadence_days,
+                        c.notes,
+                        stamp,
+                        c.id,
+                    )
+                    for c in contacts
+                ),
+            )
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES (?, ?)",
+                ((c.id, tag) for c in contacts for tag in c.tags),
+            )
+
+    def find_contact(self, email: str) -> Contact | None:
+        row = self._conn.execute(
+            "SELECT * FROM contact_rows WHERE email = ?",
+            (normalize_email(email),),
+        ).fetchone()
+        return _contact(row) if row else None
+
+    def get_contact(self, email: str) -> Contact:
+        """The contact with this address; raise ContactNotFound."""
+        found = self.find_contact(email)
+        if found is None:
+            raise ContactNotFound(
+                f"{normalize_email(email)} is not a contact; "
+                "see `invoke contacts.list`, or add them with contacts.add"
+            )
+        return found
+
+    def contacts_by_email(self, emails: Sequence[str]) -> dict[str, Contact]:
+        """The existing contacts among these normalised addresses, by address."""
+        rows = self._conn.execute(
+            "SELECT * FROM contact_rows WHERE email IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(emails)),),
+        )
+        return {contact.email: contact for contact in map(_contact, rows)}
+
+    def update_contact(self, email: str, fields: ContactFields) -> Contact:
+        """Change the given fields (None leaves a field alone); return the contact as saved."""
+        with self.transaction():
+            contact = self.get_contact(email)
+            self._conn.execute(
+                "UPDATE contacts SET first_name = coalesce(:first_name, first_name), "
+                "last_name = coalesce(:last_name, last_name), "
+                "company = coalesce(:company, company), stage = coalesce(:stage, stage), "
+                "cadence_days = coalesce(:cadence_days, cadence_days), "
+                "notes = coalesce(:notes, notes), updated = :updated WHERE id = :id",
+                {**vars(fields), "updated": now().isoformat(), "id": contact.id},
+            )
+        return self.get_contact(email)
+
+    def clear_cadence(self, email: str) -> Contact:
+        """Go back to the cadence of the contact's stage."""
+        with self.transaction():
+            contact = self.get_contact(email)
+            self._conn.execute(
+                "UPDATE contacts SET cadence_days = NULL, updated = ? WHERE id = ?",
+                (now().isoformat(), contact.id),
+            )
+        return self.get_contact(email)
+
+    def set_status(self, email: str, status: ConsentStatus, source: str) -> Contact:
+        """Record a consent change; leaving unsubscribed/bounced/complained needs a new source."""
+        with self.transaction():
+            contact = self.get_contact(email)
+            if contact.status == status:
+                return contact
+            if contact.status.suppressed and not status.suppressed and not source:
+                raise InvalidValue(
+                    f"{contact.email} is {contact.status}; to make them {status} again, "
+                    "give the source of their new consent (where and when they asked)"
+                )
+            stamp = now().isoformat()
+            self._conn.execute(
+                "UPDATE contacts SET status = ?, consent_source = ?, consent_date = ?, "
+                "updated = ? WHERE id = ?",
+                (status.value, source, stamp, stamp, contact.id),
+            )
+        return self.get_contact(email)
+
+    def add_tags(self, email: str, tags: Iterable[str]) -> Contact:
+        with self.transaction():
+            contact = self.get_contact(email)
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES (?, ?)",
+                ((contact.id, tag) for tag in tags),
+            )
+            self._touch_updated(contact.id)
+        return self.get_contact(email)
+
+    def remove_tags(self, email: str, tags: Iterable[str]) -> Contact:
+        with self.transaction():
+            contact = self.get_contact(email)
+            self._conn.executemany(
+                "DELETE FROM contact_tags WHERE contact_id = ? AND tag = ?",
+                ((contact.id, tag) for tag in tags),
+            )
+            self._touch_updated(contact.id)
+        return self.get_contact(email)
+
+    def contacts(
+        self, *, tag: str | None = None, stage: str | None = None, status: str | None = None
+    ) -> Iterator[Contact]:
+        """Every contact matching all the filters given, by name, read lazily."""
+        yield from self._iter_contacts(
+            "SELECT * FROM contact_rows WHERE (:stage IS NULL OR stage = :stage) "
+            "AND (:status IS NULL OR status = :status) AND (:tag IS NULL OR id IN "
+            "(SELECT contact_id FROM contact_tags WHERE tag = :tag)) "
+            "ORDER BY lower(last_name), lower(first_name), email",
+            {"tag": tag, "stage": stage, "status": status},
+        )
+
+    def sendable_contacts(self, tags: Iterable[str] = ()) -> Iterator[Contact]:
+        """Subscribed contacts (with any of `tags`, if given), by id, read lazily.
+
+        This is what the newsletter sends to: never anyone pending or suppressed.
+        """
+        yield from self._iter_contacts(
+            "SELECT * FROM contact_rows WHERE status = 'subscribed' "
+            "AND (:tags = '[]' OR id IN (SELECT contact_id FROM contact_tags "
+            "WHERE tag IN (SELECT value FROM json_each(:tags)))) ORDER BY id",
+            {"tags": json.dumps(list(tags))},
+        )
+
+    def is_suppressed(self, email: str) -> bool:
+        """True for an unsubscribed, bounced, complained or forgotten address."""
+        address = normalize_email(email)
+        row = self._conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM contacts WHERE email = ? "
+            "AND status IN (SELECT value FROM json_each(?))) "
+            "OR EXISTS (SELECT 1 FROM suppressions WHERE email_sha256 = ?)",
+            (address, _SUPPRESSED_JSON, email_hash(address)),
+        ).fetchone()
+        return bool(row[0])
+
+    def forgotten_among(self, emails: Sequence[str]) -> set[str]:
+        """Which of these normalised addresses were forgotten."""
+        hashes = {email_hash(email): email for email in emails}
+        rows = self._conn.execute(
+            "SELECT email_sha256 FROM suppressions "
+            "WHERE email_sha256 IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(hashes)),),
+        )
+        return {hashes[digest] for (digest,) in rows}
+
+    def forget(self, email: str) -> bool:
+        """Erase the contact, their tags and touches; keep only a hash so they are never mailed.
+
+        Returns whether there was a contact to erase (the hash is recorded either way).
+        """
+        address = normalize_email(email)
+        with self.transaction():
+            erased = self._conn.execute("DELETE FROM contacts WHERE email = ?", (address,))
+            self._conn.execute(
+                "INSERT OR IGNORE INTO suppressions (email_sha256, reason, created) "
+                "VALUES (?, 'forgotten', ?)",
+                (email_hash(address), now().isoformat()),
+            )
+            return erased.rowcount > 0
+
+    # Touches
+
+    def record_touches(self, touches: Iterable[NewTouch]) -> int:
+        """Append touches; return how many were recorded."""
+        stamp = now().isoformat()
+        with self.transaction():
+            cursor = self._conn.executemany(
+                "INSERT INTO touches (contact_id, kind, date, reference, note, created) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (t.contact_id, t.kind, t.date.isoformat(), t.reference, t.note, stamp)
+                    for t in touches
+                ),
+            )
+            return cursor.rowcount
+
+    def touches_of(self, contact: Contact) -> list[Touch]:
+        """The contact's timeline, newest first."""
+        rows = self._conn.execute(
+            "SELECT id, contact_id, kind, date, reference, note FROM touches "
+            "WHERE contact_id = ? ORDER BY date DESC, id DESC",
+            (contact.id,),
+        )
+        return [
+            Touch(id, contact_id, kind, dt.date.fromisoformat(day), reference, note)
+            for id, contact_id, kind, day, reference, note in rows
+        ]
+
+    # Due and stats
+
+    def due(
+        self,
+        *,
+        cadences: dict[str, int],
+        default_cadence: int,
+        today: dt.date,
+        within_days: int = 0,
+        tag: str | None = None,
+    ) -> list[DueContact]:
+        """Contacts due within `within_days` of today, most overdue first.
+
+        A contact is due `cadence` days after their last touch or, never touched, from the
+        day they were added. The cadence is the contact's own, else their stage's (from
+        `cadences`), else `default_cadence`.
+        """
+        rows = self._conn.execute(
+            """
+            WITH cadence AS (SELECT key AS stage, value AS days FROM json_each(:cadences)),
+            last AS (SELECT contact_id, max(date) AS date, kind FROM touches GROUP BY contact_id),
+            contact_due AS (
+                SELECT c.email, c.first_name, c.last_name, c.stage,
+                       coalesce(c.cadence_days, cadence.days, :default) AS days,
+                       last.kind, last.date AS last_date, c.created
+                FROM contacts c
+                LEFT JOIN cadence ON cadence.stage = c.stage
+                LEFT JOIN last ON last.contact_id = c.id
+                WHERE :tag IS NULL OR c.id IN (SELECT contact_id FROM contact_tags WHERE tag = :tag)
+            )
+            SELECT * FROM (
+                SELECT email, first_name, last_name, stage, days, kind, last_date,
+                       coalesce(date(last_date, '+' || days || ' days'), date(created)) AS due
+                FROM contact_due
+            )
+            WHERE due <= :until
+            ORDER BY due, email
+            """,
+            {
+                "cadences": json.dumps(cadences),
+                "default": default_cadence,
+                "tag": tag,
+                "until": (today + dt.timedelta(days=within_days)).isoformat(),
+            },
+        )
+        result = []
+        for email, first, last, stage, days, kind, last_date, due in rows:
+            due_date = dt.date.fromisoformat(due)
+            result.append(
+                DueContact(
+                    email=email,
+                    name=" ".join(part for part in (first, last) if part),
+                    stage=stage,
+                    cadence_days=days,
+                    last_touch_kind=kind,
+                    last_touch_date=dt.date.fromisoformat(last_date) if last_date else None,
+                    due_date=due_date,
+                    overdue_days=(today - due_date).days,
+                )
+            )
+        return result
+
+    def count_by_stage_status(self) -> dict[tuple[str, ConsentStatus], int]:
+        rows = self._conn.execute(
+            "SELECT stage, status, count(*) FROM contacts GROUP BY stage, status"
+        )
+        return {(stage, ConsentStatus(status)): count for stage, status, count in rows}
+
+    def touches_per_month(self, since: dt.date) -> dict[str, int]:
+        """Touches per calendar month ("2026-11") from `since` on."""
+        rows = self._conn.execute(
+            "SELECT substr(date, 1, 7), count(*) FROM touches WHERE date >= ? GROUP BY 1",
+            (since.isoformat(),),
+        )
+        return dict(rows.fetchall())
+
+    def count_forgotten(self) -> int:
+        return self._conn.execute(
+            "SELECT count(*) FROM suppressions WHERE reason = 'forgotten'"
+        ).fetchone()[0]
+
+    def count_contacts(self) -> int:
+        return self._conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
+
+    # The importer's bookkeeping: which addresses this import has seen, at which line.
+
+    def start_import(self) -> None:
+        self._conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS import_seen "
+            "(email TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID"
+        )
+        self._conn.execute("DELETE FROM import_seen")
+
+    def mark_seen(self, lines: dict[str, int]) -> dict[str, int]:
+        """Remember these addresses at these lines; return those seen before, with their line."""
+        seen = dict(
+            self._conn.execute(
+                "SELECT email, line FROM import_seen "
+                "WHERE email IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(lines)),),
+            ).fetchall()
+        )
+        self._conn.executemany(
+            "INSERT INTO import_seen (email, line) VALUES (?, ?)",
+            ((email, line) for email, line in lines.items() if email not in seen),
+        )
+        return seen
+
+    # Internals
+
+    def _refuse_forgotten(self, email: str) -> None:
+        if self.forgotten_among([email]):
+            raise Forgotten(
+                f"{email} was forgotten at their request; Nurture will not add them again"
+            )
+
+    def _touch_updated(self, contact_id: int) -> None:
+        self._conn.execute(
+            "UPDATE contacts SET updated = ? WHERE id = ?", (now().isoformat(), contact_id)
+        )
+
+    def _iter_contacts(self, sql: str, params: dict[str, object]) -> Iterator[Contact]:
+        cursor = self._conn.execute(sql, params)
+        while rows := cursor.fetchmany(_FETCH):
+            yield from map(_contact, rows)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _contact(row: tuple) -> Contact:
+    (id, email, first, last, company, tags, stage, status, source, consent, cadence, notes,
+     created, updated) = row  # fmt: skip
+    return Contact(
+        id=id,
+        email=email,
+        first_name=first,
+        last_name=last,
+        company=company,
+        tags=tuple(tags.split(_TAG_SEPARATOR)) if tags else (),
+        stage=stage,
+        status=ConsentStatus(status),
+        consent_source=source,
+        consent_date=dt.datetime.fromisoformat(consent) if consent else None,
+        cadence_days=cadence,
+        notes=notes,
+        created=dt.datetime.fromisoformat(created),
+        updated=dt.datetime.fromisoformat(updated),
+    )
