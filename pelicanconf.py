@@ -38,7 +38,7 @@ SUMMARY_MAX_LENGTH = 40
 
 THEME = "theme"
 PLUGIN_PATHS = ["."]
-PLUGINS = ["plugins.blog"]
+PLUGINS = ["plugins.blog", "plugins.feeds"]
 
 # Clean, stable URLs.
 ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
@@ -76,6 +76,20 @@ AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
+
+# Feeds (plugins.feeds; docs/feeds.md lists every key). Paths are relative to output/,
+# None switches a feed off; the other defaults are the same feeds for tags and authors.
+FEEDS = {
+    "all_atom": "feeds/all.atom.xml",
+    "all_rss": "feeds/all.rss.xml",
+    "all_json": "feeds/all.json",
+    "category_atom": "feeds/category/{slug}.atom.xml",
+    "category_rss": "feeds/category/{slug}.rss.xml",
+    "max_items": 20,
+    # Entry ids are tag:<id_authority>,<date>:<slug> and never change with SITEURL.
+    # The default is SITENAME's slug; it is pinned here so renaming the site keeps them.
+    "id_authority": "warm-leads",
+}
 
 MARKDOWN = {
     "extension_configs": {

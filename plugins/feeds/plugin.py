@@ -1,0 +1,136 @@
+"""Signal handlers of the feeds plugin (module level: Pelican keeps weak references).
+
+`initialized` checks the settings and starts a fresh registry; `article_generator_finalized`
+publishes the post feeds (all posts, each category, tag and author); `finalized` writes
+every published feed, the other plugins' included.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.settings import DEFAULT_CONFIG
+
+from . import entries, registry, settings
+from .model import FeedAuthor, FeedItem, FeedSpec
+from .settings import LOG_PREFIX
+
+log = logging.getLogger(__name__)
+
+
+def _switch_off_pelican_feeds(config: dict[str, Any]) -> None:
+    for name in settings.PELICAN_FEED_SETTINGS:
+        value = config.get(name)
+        if value and value != DEFAULT_CONFIG.get(name):
+            log.warning(
+                "%s %s is ignored: plugins.feeds writes every feed; set its path in FEEDS "
+                "instead (see docs/feeds.md)",
+                LOG_PREFIX,
+                name,
+            )
+        config[name] = None
+
+
+def initialized(pelican: Any) -> None:
+    config = pelican.settings
+    feed_settings = settings.check(config)
+    _switch_off_pelican_feeds(config)
+    if not feed_settings.enabled:
+        log.warning(
+            "%s SITEURL is not an absolute address, so no feeds are written: set SITEURL = "
+            '"http://127.0.0.1:8000" in pelicanconf.py (RELATIVE_URLS = True keeps pages relative)',
+            LOG_PREFIX,
+        )
+    config.setdefault("JINJA_GLOBALS", {})["feeds"] = registry.start(feed_settings)
+
+
+def _published(articles: Iterable[Any], now: datetime) -> list[Any]:
+    """The posts a feed may carry: Pelican already left out drafts and hidden posts."""
+    return [article for article in articles if article.date <= now]
+
+
+def articles_finalized(generator: Any) -> None:
+    feeds = registry.current()
+    config = feeds.settings
+    if not config.enabled:
+        return
+    paths = config.paths
+    now = datetime.now(UTC)
+
+    @functools.cache
+    def item(article: Any) -> FeedItem:
+        return entries.from_article(article, config.siteurl, config.id_authority)
+
+    def publish(spec: dict[str, Any], articles: Iterable[Any], kind: str, slug: str) -> None:
+        posts = _published(articles, now)
+        formats = {fmt: paths.get(f"{kind}_{fmt}") for fmt in ("atom", "rss", "json")}
+        if not posts or not any(formats.values()):
+            return
+        feeds.publish(
+            FeedSpec(
+                key=f"{kind}/{slug}" if slug else "posts",
+                **{f"{fmt}_path": path and path.format(slug=slug) for fmt, path in formats.items()},
+                **spec,
+            ),
+            map(item, posts),
+        )
+
+    site = config.sitename
+    everything = {
+        "title": site,
+        "name": "Every post",
+        "subtitle": config.subtitle,
+        "group": "All posts",
+    }
+    publish(everything, generator.articles, "all", "")
+    for category, articles in generator.categories:
+        spec = {
+            "title": f"{site} — {category.name}",
+            "name": category.name,
+            "subtitle": f"Posts about {category.name} on {site}",
+            "page": category.url,
+            "group": "Topics",
+        }
+        publish(spec, articles, "category", category.slug)
+    for author, articles in generator.authors:
+        spec = {
+            "title": f"{site} — posts by {author.name}",
+            "name": author.name,
+            "subtitle": f"Posts by {author.name} on {site}",
+            "page": author.url,
+            "authors": (FeedAuthor(author.name, author.url),),
+            "group": "Authors",
+        }
+        publish(spec, articles, "author", author.slug)
+    for tag, articles in sorted(generator.tags.items(), key=lambda pair: pair[0].name):
+        spec = {
+            "title": f"{site} — posts tagged {tag.name}",
+            "name": tag.name,
+            "subtitle": f"Posts tagged {tag.name} on {site}",
+            "page": tag.url,
+            "group": "Tags",
+        }
+        publish(spec, articles, "tag", tag.slug)
+
+
+def finalized(pelican: Any) -> None:
+    report = registry.current().write(Path(pelican.output_path))
+    if report.written or report.unchanged:
+        log.info(
+            "%s wrote %d feed file(s), left %d unchanged",
+            LOG_PREFIX,
+            len(report.written),
+            len(report.unchanged),
+        )
+
+
+def register() -> None:
+    signals.initialized.connect(initialized)
+    signals.article_generator_finalized.connect(articles_finalized)
+    signals.finalized.connect(finalized)
