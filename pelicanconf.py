@@ -38,7 +38,7 @@ SUMMARY_MAX_LENGTH = 40
 
 THEME = "theme"
 PLUGIN_PATHS = ["."]
-PLUGINS = ["plugins.blog", "plugins.feeds"]
+PLUGINS = ["plugins.blog", "plugins.feeds", "plugins.comments"]
 
 # Clean, stable URLs.
 ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
@@ -157,3 +157,12 @@ RELATED_POSTS_MAX = 3
 DELETE_OUTPUT_DIRECTORY = True
 OUTPUT_RETENTION = [".git"]
 LOAD_CONTENT_CACHE = False
+
+# Reader comments (plugins/comments, docs/comments.md): approved comments are files under
+# content/comments/<post-slug>/; replies arrive by email into the private queue under
+# data/comments/ until `invoke comments.approve`. Posts may say `Comments: closed`.
+COMMENTS = {
+    "email": "comments@warmleads.example",
+    "article_default": "open",
+    "page_default": "hidden",
+}

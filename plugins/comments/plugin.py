@@ -1,0 +1,95 @@
+"""Signal handlers of the comments plugin (module level: Pelican holds weak references).
+
+After every generator has read its content and before anything is written, the comment
+files are read, threaded, rendered and attached to their article or page as
+`comment_thread` (the theme's partials/comments.html shows them), and the comment feeds
+are published through plugins.feeds. A bad comment file is logged as a warning naming
+the file and the reason, and skipped: the build goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+from pelican import signals
+from pelican.generators import ArticlesGenerator, PagesGenerator
+
+from . import feeds, mail
+from .model import Thread, build_tree
+from .posts import by_slug, comment_status, plain_title
+from .render import render_body
+from .settings import comments_root, merged
+from .store import load_comments
+
+log = logging.getLogger(__name__)
+PREFIX = "comments:"
+
+
+def initialized(pelican: Any) -> None:
+    pelican.settings["COMMENTS"] = merged(pelican.settings)
+
+
+def _shown(path: Path, settings: dict[str, Any]) -> str:
+    return os.path.relpath(path, Path(settings["PATH"]).parent)
+
+
+def _same_person(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def attach_threads(generators: list[Any]) -> None:
+    articles = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
+    pages = next((g for g in generators if isinstance(g, PagesGenerator)), None)
+    contents: list[Any] = []
+    if articles:
+        contents += [*articles.articles, *articles.hidden_articles, *articles.drafts]
+    if pages:
+        contents += [*pages.pages, *pages.hidden_pages, *pages.draft_pages]
+    if not contents:
+        return
+    settings = generators[0].settings
+    config = settings["COMMENTS"]
+    root = comments_root(settings, config)
+    timezone = ZoneInfo(settings.get("TIMEZONE") or "UTC")
+    found, problems = load_comments(root, timezone=timezone.key, max_length=config["max_length"])
+    for problem in problems:
+        log.warning("%s %s: %s; skipped", PREFIX, _shown(problem.path, settings), problem.reason)
+    targets = by_slug(contents)
+    for slug in sorted(set(found) - set(targets)):
+        log.warning(
+            "%s %s: no post or page has the slug %r; rename the folder to the post's slug; "
+            "its comments were skipped",
+            PREFIX,
+            _shown(root / slug, settings),
+            slug,
+        )
+    threads: list[tuple[Any, Thread]] = []
+    for content in contents:
+        status, reason = comment_status(content, config)
+        if reason:
+            log.warning("%s %s: %s", PREFIX, content.relative_source_path, reason)
+        own = found.get(content.slug, []) if targets[content.slug] is content else []
+        roots, left_out = build_tree(own)
+        for comment, why in left_out:
+            log.warning("%s %s: %s; skipped", PREFIX, _shown(comment.source, settings), why)
+        title = plain_title(content)
+        thread = Thread(content.slug, status, roots, mailto=mail.mailto(config["email"], title))
+        authors = [author.name for author in getattr(content, "authors", [])]
+        for comment in thread.walk():
+            comment.date = comment.date.astimezone(timezone)
+            comment.html = Markup(render_body(comment.body))  # noqa: S704 (sanitised by nh3)
+            comment.by_post_author = any(_same_person(comment.author, name) for name in authors)
+            comment.reply_url = mail.reply_mailto(config["email"], title, content.slug, comment.id)
+        content.comment_thread = thread
+        threads.append((content, thread))
+    feeds.publish(threads, settings)
+
+
+def register() -> None:
+    signals.initialized.connect(initialized)
+    signals.all_generators_finalized.connect(attach_threads)
