@@ -1,11 +1,12 @@
-"""Related posts: the posts sharing most tags, then the same category.
+"""Related posts: the posts sharing most tags, then the same category, then the newest.
 
-Scores come from a tag index, so the work grows with the posts that actually share a
-tag, not with the square of the site.
+Scores come from a tag index and only the best few are kept (a heap, not a sort), so
+the work grows with the posts that actually share a tag, not with the square of the site.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -17,9 +18,10 @@ def related_posts(articles: Sequence[Any], limit: int) -> dict[Any, list[Any]]:
     Order: most shared tags, then same category, then newest. Articles sharing no tag
     and not the category are never related.
     """
+    newest_rank = {a: rank for rank, a in enumerate(sorted(articles, key=lambda a: a.date)[::-1])}
     by_tag: dict[Any, list[Any]] = defaultdict(list)
     by_category: dict[Any, list[Any]] = defaultdict(list)
-    for article in articles:
+    for article in sorted(articles, key=newest_rank.__getitem__):
         for tag in getattr(article, "tags", []):
             by_tag[tag].append(article)
         by_category[getattr(article, "category", None)].append(article)
@@ -28,17 +30,17 @@ def related_posts(articles: Sequence[Any], limit: int) -> dict[Any, list[Any]]:
     for article in articles:
         shared: Counter[Any] = Counter()
         for tag in getattr(article, "tags", []):
-            shared.update(other for other in by_tag[tag] if other is not article)
+            shared.update(by_tag[tag])
+        del shared[article]
         category = getattr(article, "category", None)
-        ranked = sorted(
+        ranked = heapq.nsmallest(
+            limit,
             shared,
-            key=lambda other: (-shared[other], other.category != category, -other.date.timestamp()),
-        )[:limit]
+            key=lambda o: (-shared[o], o.category != category, newest_rank[o]),
+        )
         if len(ranked) < limit and category is not None:
-            chosen = set(ranked)
-            newest_first = sorted(by_category[category], key=lambda a: a.date, reverse=True)
-            ranked += [a for a in newest_first if a is not article and a not in chosen][
-                : limit - len(ranked)
-            ]
+            chosen = {article, *ranked}
+            extra = (a for a in by_category[category] if a not in chosen)
+            ranked += [a for _, a in zip(range(limit - len(ranked)), extra, strict=False)]
         related[article] = ranked
     return related

@@ -52,7 +52,7 @@ def test_reader_follows_a_post_from_home_to_related_and_back(browser, sample_url
     context.close()
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("width", (320, *WIDTHS))
 def test_pages_fit_the_screen(browser, sample_url, width):
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
