@@ -28,7 +28,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         (
             """
             CREATE TABLE contacts (
-                id INTEGER PRIMARY KEY,
+                id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, also after a forget
                 email TEXT NOT NULL UNIQUE,
                 first_name TEXT NOT NULL DEFAULT '',
                 last_name TEXT NOT NULL DEFAULT '',

@@ -41,9 +41,9 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def email_hash(email: str) -> str:
+def email_hash(address: str) -> str:
     """What a forgotten address leaves behind: the SHA-256 of its normalised form."""
-    return hashlib.sha256(normalize_email(email).encode()).hexdigest()
+    return hashlib.sha256(address.encode()).hexdigest()
 
 
 class Store:
@@ -66,6 +66,7 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA cache_size = -32768")  # 32 MB, for imports and `due`
             if created:
                 path.chmod(0o600)
             return cls(conn, path, migrate(conn, path))
@@ -121,12 +122,17 @@ class Store:
         """Insert contacts with normalised addresses known to be new and not forgotten."""
         stamp = (when or now()).isoformat()
         with self.transaction():
+            # The write lock is ours, so we can number the rows and tag them without lookups.
+            first = self._conn.execute(
+                "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'contacts'), 0) + 1"
+            ).fetchone()[0]
             self._conn.executemany(
-                "INSERT INTO contacts (email, first_name, last_name, company, stage, status, "
+                "INSERT INTO contacts (id, email, first_name, last_name, company, stage, status, "
                 "consent_source, consent_date, cadence_days, notes, created, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     (
+                        id,
                         c.email,
                         c.first_name,
                         c.last_name,
@@ -140,13 +146,12 @@ class Store:
                         stamp,
                         stamp,
                     )
-                    for c in contacts
+                    for id, c in enumerate(contacts, first)
                 ),
             )
             self._conn.executemany(
-                "INSERT INTO contact_tags (contact_id, tag) "
-                "SELECT id, ? FROM contacts WHERE email = ?",
-                ((tag, c.email) for c in contacts for tag in c.tags),
+                "INSERT INTO contact_tags (contact_id, tag) VALUES (?, ?)",
+                ((id, tag) for id, c in enumerate(contacts, first) for tag in c.tags),
             )
 
     def save_contacts(self, contacts: Sequence[Contact], when: dt.datetime | None = None) -> None:
@@ -375,23 +380,22 @@ class Store:
         rows = self._conn.execute(
             """
             WITH cadence AS (SELECT key AS stage, value AS days FROM json_each(:cadences)),
-            last AS (SELECT contact_id, max(date) AS date, kind FROM touches GROUP BY contact_id),
-            contact_due AS (
-                SELECT c.email, c.first_name, c.last_name, c.stage,
+            contact_last AS MATERIALIZED (
+                SELECT c.email, c.first_name, c.last_name, c.stage, c.created,
                        coalesce(c.cadence_days, cadence.days, :default) AS days,
-                       last.kind, last.date AS last_date, c.created
-                FROM contacts c
-                LEFT JOIN cadence ON cadence.stage = c.stage
-                LEFT JOIN last ON last.contact_id = c.id
-                WHERE :tag IS NULL OR c.id IN (SELECT contact_id FROM contact_tags WHERE tag = :tag)
+                       (SELECT date || ' ' || kind FROM touches WHERE contact_id = c.id
+                        ORDER BY date DESC LIMIT 1) AS last
+                FROM contacts c LEFT JOIN cadence ON cadence.stage = c.stage
+                WHERE :tag IS NULL
+                   OR c.id IN (SELECT contact_id FROM contact_tags WHERE tag = :tag)
+            ),
+            contact_due AS MATERIALIZED (
+                SELECT *, coalesce(date(substr(last, 1, 10), '+' || days || ' days'),
+                                   date(created)) AS due
+                FROM contact_last
             )
-            SELECT * FROM (
-                SELECT email, first_name, last_name, stage, days, kind, last_date,
-                       coalesce(date(last_date, '+' || days || ' days'), date(created)) AS due
-                FROM contact_due
-            )
-            WHERE due <= :until
-            ORDER BY due, email
+            SELECT email, first_name, last_name, stage, days, last, due FROM contact_due
+            WHERE due <= :until ORDER BY due, email
             """,
             {
                 "cadences": json.dumps(cadences),
@@ -401,7 +405,8 @@ class Store:
             },
         )
         result = []
-        for email, first, last, stage, days, kind, last_date, due in rows:
+        for email, first, last, stage, days, last_touch, due in rows:
+            last_date, _, kind = last_touch.partition(" ") if last_touch else (None, "", None)
             due_date = dt.date.fromisoformat(due)
             result.append(
                 DueContact(

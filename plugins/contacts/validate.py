@@ -54,8 +54,11 @@ def _normalize_domain(domain: str) -> str:
 
 def clean_line(value: str, field: str) -> str:
     """A one-line field (name, company): line breaks become spaces; other controls are refused."""
-    text = _SPACES.sub(" ", value).strip()
-    _refuse_controls(text, field)
+    if value.isprintable() and "  " not in value:  # the common case: nothing to clean
+        text = value.strip()
+    else:
+        text = _SPACES.sub(" ", value).strip()
+        _refuse_controls(text, field)
     if len(text) > MAX_LINE:
         raise InvalidValue(f"{field} is longer than {MAX_LINE} characters; shorten it")
     return text
@@ -73,7 +76,7 @@ def clean_notes(value: str) -> str:
 def clean_tags(value: str) -> tuple[str, ...]:
     """Tags from "vip, referrer" or Google's "* myContacts ::: Clients" (system labels dropped)."""
     tags: list[str] = []
-    for raw in _TAG_SPLIT.split(value):
+    for raw in _TAG_SPLIT.split(value) if value else ():
         text = raw.strip().strip('"').strip()
         if not text or text.startswith("*"):
             continue
