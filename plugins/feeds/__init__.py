@@ -4,7 +4,15 @@ Every feed is built with feedgen (JSON Feed with json) once, at the end of the b
 Pelican's own FEED_* settings are switched off. See docs/feeds.md.
 """
 
-from .api import FeedAuthor, FeedItem, FeedSpec, publish_feed, tag_id
+from .api import FeedAuthor, FeedItem, FeedsNotLoaded, FeedSpec, publish_feed, tag_id
 from .plugin import register
 
-__all__ = ["FeedAuthor", "FeedItem", "FeedSpec", "publish_feed", "register", "tag_id"]
+__all__ = [
+    "FeedAuthor",
+    "FeedItem",
+    "FeedSpec",
+    "FeedsNotLoaded",
+    "publish_feed",
+    "register",
+    "tag_id",
+]

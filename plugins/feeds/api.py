@@ -45,8 +45,16 @@ from datetime import date
 
 from . import registry
 from .model import FeedAuthor, FeedItem, FeedSpec
+from .registry import FeedsNotLoaded
 
-__all__ = ["FeedAuthor", "FeedItem", "FeedSpec", "publish_feed", "tag_id"]
+__all__ = [
+    "FeedAuthor",
+    "FeedItem",
+    "FeedSpec",
+    "FeedsNotLoaded",
+    "publish_feed",
+    "tag_id",
+]
 
 
 def publish_feed(spec: FeedSpec, items: Iterable[FeedItem]) -> None:

@@ -21,7 +21,7 @@ from tests.helpers import build_site
 SITE_A = "https://a.example"
 SITE_B = "https://b.example/blog"
 
-SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>'
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8"/></svg>'
 
 RICH_BODY = """\
 Read the [other post](../../04/other-post/), the [about page](/about/) and [the top](#top).
