@@ -9,8 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from plugins.feeds import FeedAuthor, FeedItem, FeedSpec, publish_feed, tag_id
-from plugins.feeds.registry import FeedsNotLoaded
+from plugins.feeds import FeedAuthor, FeedItem, FeedsNotLoaded, FeedSpec, publish_feed, tag_id
 
 from .model import Comment, Thread
 from .posts import plain_title
