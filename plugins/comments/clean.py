@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
 MAX_NAME = 100
 MAX_URL = 500
+# Characters a URL keeps as they are; anything else (spaces, quotes, <, >) is %-encoded.
+URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 # C0 and C1 controls except tab and newline, DEL, and the bidi embedding/override/isolate
 # marks that can make a name or a URL read differently from what it is ("Trojan source").
@@ -35,8 +37,8 @@ def clean_line(text: str, limit: int = MAX_NAME) -> str:
 
 
 def clean_url(url: str) -> str:
-    """An absolute http(s) URL with a host, or "" for anything else."""
-    url = clean_line(url, MAX_URL).replace(" ", "%20")
+    """An absolute http(s) URL with a host (quotes and spaces %-encoded), or "" otherwise."""
+    url = quote(clean_line(url, MAX_URL), safe=URL_SAFE)
     try:
         parts = urlsplit(url)
     except ValueError:

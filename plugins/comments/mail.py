@@ -140,7 +140,7 @@ def _sender(message: EmailMessage) -> tuple[str, str]:
     except (email.errors.HeaderParseError, AttributeError, IndexError, ValueError):
         addresses = ()
     if len(addresses) != 1:
-        raise ReplyError("the From header does not hold exactly one address")
+        raise ReplyError("the From header is not exactly one well-formed address")
     address = clean_email(addresses[0].addr_spec)
     if not address:
         raise ReplyError("the From address is not a valid email address")

@@ -72,7 +72,7 @@ def attach_threads(generators: list[Any]) -> None:
     for content in contents:
         status, reason = comment_status(content, config)
         if reason:
-            log.warning("%s %s: %s", PREFIX, content.relative_source_path, reason)
+            log.warning("%s %s: %s", PREFIX, _shown(Path(content.source_path), settings), reason)
         own = found.get(content.slug, []) if targets[content.slug] is content else []
         roots, left_out = build_tree(own)
         for comment, why in left_out:

@@ -13,7 +13,7 @@ import nh3
 from markdown.extensions import Extension
 
 TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li"}
-ATTRIBUTES = {"a": {"href"}}
+ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}, "*": set()}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow ugc noopener"
 
