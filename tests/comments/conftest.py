@@ -43,19 +43,25 @@ def comment(author: str, date: str, body: str, **extra: str) -> str:
 # reply to a), c (reply to b), e (a later reply to a), then d (a later top-level comment).
 THREAD = {
     "a": comment(
-        "Ann Archer", "2025-02-01 10:00", "First, *with* [a link](https://ann.example/x).",
-        email="ann@archer.example", url="https://ann.example",
+        "Ann Archer",
+        "2025-02-01 10:00",
+        "First, *with* [a link](https://ann.example/x).",
+        email="ann@archer.example",
+        url="https://ann.example",
     ),
     "d": comment("Ben Brook", "2025-02-01 11:00", "A second top-level comment."),
     "b": comment(
-        "olivia  HART", "2025-02-01 12:00", "The author answers.",
-        replyto="a", email="olivia@warmleads.example",
+        "olivia  HART",
+        "2025-02-01 12:00",
+        "The author answers.",
+        replyto="a",
+        email="o.hart@private.example",
     ),
     "c": comment("Ann Archer", "2025-02-02 09:00", "Three deep.", replyto="b"),
     "e": comment("Cleo Cole", "2025-02-03 09:00", "A later reply to Ann.", replyto="a"),
 }
 THREAD_ORDER = ["a", "b", "c", "e", "d"]
-EMAILS = ["ann@archer.example", "olivia@warmleads.example", "hidden@secret.example"]
+EMAILS = ["ann@archer.example", "o.hart@private.example", "hidden@secret.example"]
 
 # Bad files under thread-post: file name -> (content, the reason the build gives).
 BAD_FILES: dict[str, tuple[str | bytes, str]] = {
@@ -155,7 +161,7 @@ def write_site(root: Path, *, with_bad_files: bool = True) -> Site:
     )
     for number, body in enumerate(BODIES):
         name = " ".join(NAMES[number % len(NAMES)].split())
-        _write(comments / "payload-post" / f"p{number}.md", comment(name, "2025-04-01 10:00", body))
+        _write(comments / "payload-post" / f"p{number}.md", comment(name, "2024-12-01 10:00", body))
     site.settings.write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n\n"
         f'PATH = "content"\nOUTPUT_PATH = "output"\nTHEME = {str(ROOT / "theme")!r}\n'

@@ -12,10 +12,11 @@ PWN = "window.__pwned=1;alert(1)"
 BODIES: list[str] = [
     f"<script>{PWN}</script>",
     f"<SCRIPT SRC=//evil.example/x.js></SCRIPT><script>{PWN}</script>",
-    f"<img src=x onerror=\"{PWN}\">",
-    f"<svg onload=\"{PWN}\"></svg>",
+    f'<img src=x onerror="{PWN}">',
+    f'<svg onload="{PWN}"></svg>',
     f"<svg><script>{PWN}</script></svg>",
-    f'<math><mtext><table><mglyph><style><img src=x onerror="{PWN}"></style></mglyph></table></mtext></math>',
+    "<math><mtext><table><mglyph><style>"
+    f'<img src=x onerror="{PWN}"></style></mglyph></table></mtext></math>',
     f'<iframe src="javascript:{PWN}"></iframe>',
     f'<iframe srcdoc="<script>parent.{PWN}</script>"></iframe>',
     f'<a href="javascript:{PWN}">click me</a>',
@@ -33,7 +34,7 @@ BODIES: list[str] = [
     f'[click me](https://ok.example/ "title\\" onmouseover=\\"{PWN}")',
     f"[nested [link](javascript:{PWN})](https://ok.example/)",
     f"[![img](x)](javascript:{PWN})",
-    f"![x](x\" onerror=\"{PWN})",
+    f'![x](x" onerror="{PWN})',
     f'<div style="background:url(javascript:{PWN})">styled</div>',
     '<p style="width: expression(alert(1))">IE expression</p>',
     f"<style>@import 'javascript:{PWN}';</style>",
@@ -49,10 +50,10 @@ BODIES: list[str] = [
     f"<scr<script>ipt>{PWN}</scr</script>ipt>",
     f"&lt;script&gt;{PWN}&lt;/script&gt;",
     f"`<script>{PWN}</script>` and\n\n    <script>{PWN}</script>",
-    f"<noscript><p title=\"</noscript><img src=x onerror={PWN}>\"></noscript>",
+    f'<noscript><p title="</noscript><img src=x onerror={PWN}>"></noscript>',
     f"Bell\x07 null\x00 escape\x1b[31m and DEL\x7f <b onmouseover={PWN}>x</b>",
     f"\u202eevil\u202c reversed \u2066isolate\u2069 <a href='javascript:{PWN}'>x</a>",
-    f"{{: onclick=\"{PWN}\" }}\n\nattr_list style",
+    f'{{: onclick="{PWN}" }}\n\nattr_list style',
     f"<x onclick={PWN}>custom element</x>",
 ]
 

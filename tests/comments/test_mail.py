@@ -14,7 +14,10 @@ from plugins.comments.model import CommentsError
 from plugins.comments.store import format_comment
 from tests.comments.payloads import ENCODED_FROM
 
-FORM = "post=thread-post\r\nreplyto=b\r\nauthor=Jane Doe\r\nurl=https://jane.example\r\nbody=Line one\r\nLine two\r\n"
+FORM = (
+    "post=thread-post\r\nreplyto=b\r\nauthor=Jane Doe\r\nurl=https://jane.example\r\n"
+    "body=Line one\r\nLine two\r\n"
+)
 
 
 def message(body: str, sender: str = "Jane <jane@doe.example>", **headers: str) -> bytes:
@@ -35,7 +38,10 @@ def parse(raw: bytes):
 def test_the_form_format_parses() -> None:
     comment = parse(message(FORM))
     assert (comment.post, comment.replyto, comment.author, comment.url) == (
-        "thread-post", "b", "Jane Doe", "https://jane.example",
+        "thread-post",
+        "b",
+        "Jane Doe",
+        "https://jane.example",
     )
     assert (comment.email, comment.body) == ("jane@doe.example", "Line one\nLine two")
     assert comment.date.isoformat() == "2026-11-20T08:15:12+00:00"
@@ -60,7 +66,10 @@ def test_lenient_variants_greeting_colons_and_signature() -> None:
         (message("post=p\nbody=   \n"), "the comment is empty"),
         (message("post=p\nbody=" + "x" * 1001), "the limit is 1,000"),
         (message("post=p\nbody=x", sender="not an address"), "From"),
-        (message("post=p\nbody=x", sender="a@one.example, b@two.example"), "exactly one well-formed address"),
+        (
+            message("post=p\nbody=x", sender="a@one.example, b@two.example"),
+            "exactly one well-formed address",
+        ),
     ],
 )
 def test_unusable_replies_say_why(raw: bytes, reason: str) -> None:

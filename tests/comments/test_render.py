@@ -28,9 +28,12 @@ def test_hostile_bodies_render_inert(body: str) -> None:
     html = render_body(clean_body(body))
     assert_inert(html)
     assert "<script" not in html.lower()
-    assert "javascript:" not in "".join(
-        a.get("href", "") for a in BeautifulSoup(html, "html.parser").find_all("a")
-    ).lower()
+    assert (
+        "javascript:"
+        not in "".join(
+            a.get("href", "") for a in BeautifulSoup(html, "html.parser").find_all("a")
+        ).lower()
+    )
 
 
 def test_markdown_features_survive() -> None:
@@ -40,19 +43,26 @@ def test_markdown_features_survive() -> None:
     )
     assert_inert(html)
     soup = BeautifulSoup(html, "html.parser")
-    assert [a["href"] for a in soup.find_all("a")] == ["https://ok.example/a?b=1&c=2", "mailto:a@b.example"]
+    assert [a["href"] for a in soup.find_all("a")] == [
+        "https://ok.example/a?b=1&c=2",
+        "mailto:a@b.example",
+    ]
     for tag in ("em", "strong", "code", "blockquote", "ul", "ol", "pre"):
         assert soup.find(tag) is not None, tag
 
 
 def test_raw_html_and_images_are_text() -> None:
-    soup = BeautifulSoup(render_body("<b>bold?</b> ![pic](https://img.example/a.png)"), "html.parser")
+    soup = BeautifulSoup(
+        render_body("<b>bold?</b> ![pic](https://img.example/a.png)"), "html.parser"
+    )
     assert soup.find("b") is None and soup.find("img") is None
     assert soup.get_text() == "<b>bold?</b> ![pic](https://img.example/a.png)"
 
 
 def test_relative_and_unsafe_links_lose_their_href() -> None:
-    soup = BeautifulSoup(render_body("[a](/local) [b](data:text/html,x) [c](ftp://x.example)"), "html.parser")
+    soup = BeautifulSoup(
+        render_body("[a](/local) [b](data:text/html,x) [c](ftp://x.example)"), "html.parser"
+    )
     assert [a.get("href") for a in soup.find_all("a")] == [None, None, None]
 
 

@@ -48,14 +48,25 @@ def test_a_pelican_comment_system_file_reads_as_is(tmp_path: Path) -> None:
 
 def test_format_and_parse_round_trip() -> None:
     original = Comment(
-        "abc", "post", "Zoë Ünal", datetime(2026, 11, 20, 8, 15, tzinfo=UTC), "Two\n\nparas",
-        "zoe@unal.example", "https://zoe.example/x", "parent",
+        "abc",
+        "post",
+        "Zoë Ünal",
+        datetime(2026, 11, 20, 8, 15, tzinfo=UTC),
+        "Two\n\nparas",
+        "zoe@unal.example",
+        "https://zoe.example/x",
+        "parent",
     )
     text = format_comment(original)
     assert text.startswith("Author: Zoë Ünal\nDate: 2026-11-20 08:15:00+00:00\n")
     again = parse(text, "abc")
     assert (again.author, again.date, again.body, again.email, again.url, again.replyto) == (
-        original.author, original.date, original.body, original.email, original.url, "parent",
+        original.author,
+        original.date,
+        original.body,
+        original.email,
+        original.url,
+        "parent",
     )
     queued = parse(format_comment(original, with_post=True), "abc", post=None)
     assert queued.post == "post"
@@ -87,8 +98,13 @@ def _c(cid: str, minute: int, replyto: str = "") -> Comment:
 
 
 def test_threads_are_in_date_order_at_every_level() -> None:
-    comments = [_c("late", 50), _c("r2", 40, "early"), _c("early", 10), _c("r1", 20, "early"),
-                _c("rr", 30, "r1")]
+    comments = [
+        _c("late", 50),
+        _c("r2", 40, "early"),
+        _c("early", 10),
+        _c("r1", 20, "early"),
+        _c("rr", 30, "r1"),
+    ]
     roots, left_out = build_tree(comments)
     assert left_out == []
     assert [c.id for c in roots] == ["early", "late"]
