@@ -280,8 +280,9 @@ class _Reader:
         )
 
     def rows(self) -> Iterator[_Line]:
-        """The non-blank rows under the header."""
+        """The non-blank rows under the header, each with the line it starts on."""
         while True:
+            line = self._skipped + self._csv.line_num + 1
             try:
                 cells = next(self._csv)
             except StopIteration:
@@ -290,14 +291,11 @@ class _Reader:
                 raise self._decode_error(error) from None
             except csv.Error as error:
                 raise ImportFileError(
-                    f"{self._path.name}, line {self._line()}: {error}; "
+                    f"{self._path.name}, line {line}: {error}; "
                     "is this really a CSV file of contacts?"
                 ) from None
             if any(cell.strip() for cell in cells):
-                yield self._line(), cells
-
-    def _line(self) -> int:
-        return self._skipped + self._csv.line_num
+                yield line, cells
 
     def _next_line(self) -> str | None:
         try:

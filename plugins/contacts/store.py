@@ -66,6 +66,7 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA secure_delete = ON")  # forgotten data is overwritten, not freed
             conn.execute("PRAGMA cache_size = -32768")  # 32 MB, for imports and `due`
             if created:
                 path.chmod(0o600)
@@ -330,7 +331,10 @@ class Store:
                 "VALUES (?, 'forgotten', ?)",
                 (email_hash(address), now().isoformat()),
             )
-            return erased.rowcount > 0
+        # Copy the erased pages into the database file and empty the write-ahead log, so
+        # the old rows are gone from disk too (secure_delete zeroes them in the file).
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return erased.rowcount > 0
 
     # Touches
 

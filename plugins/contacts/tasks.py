@@ -238,7 +238,7 @@ def edit(
             if cadence == "0":
                 contact = store.clear_cadence(email)
             if status:
-                contact = store.setvalidate.parse_status(
+                contact = store.set_status(
                     email, validate.parse_status(status), validate.clean_line(source, "source")
                 )
     print(f"saved {_describe(contact)}")
@@ -336,7 +336,7 @@ def unsubscribe(c, email, source="unsubscribed by hand"):
     """Stop mailing a contact; no import will resubscribe them."""
     with _session() as (store, _):
         before = store.get_contact(email)
-        contact = store.setvalidate.parse_status(
+        contact = store.set_status(
             email, ConsentStatus.UNSUBSCRIBED, validate.clean_line(source, "source")
         )
     if before.status == ConsentStatus.UNSUBSCRIBED:

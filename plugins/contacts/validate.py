@@ -36,20 +36,17 @@ def normalize_email(value: str) -> str:
     """The address as stored: validated by email-validator, then lowercased."""
     address = value.strip()
     local, at, domain = address.rpartition("@")
-    if at and len(local) <= 64 and len(address) <= 254 and _SIMPLE_LOCAL.fullmatch(local):
-        return f"{local}@{_normalize_domain(domain)}".lower()
     try:
+        if at and len(local) <= 64 and len(address) <= 254 and _SIMPLE_LOCAL.fullmatch(local):
+            return f"{local}@{_normalize_domain(domain)}".lower()
         return validate_email(address, check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise InvalidEmail(f"{value.strip()!r} is not a valid email address: {error}") from None
+        raise InvalidEmail(f"{address!r} is not a valid email address: {error}") from None
 
 
 @lru_cache(maxsize=4096)
 def _normalize_domain(domain: str) -> str:
-    try:
-        return validate_email(f"a@{domain}", check_deliverability=False).domain
-    except EmailNotValidError as error:
-        raise InvalidEmail(f"'@{domain}' is not a valid email domain: {error}") from None
+    return validate_email(f"a@{domain}", check_deliverability=False).domain
 
 
 def clean_line(value: str, field: str) -> str:
