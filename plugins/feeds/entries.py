@@ -25,13 +25,14 @@ log = logging.getLogger(__name__)
 # C0 controls except tab, newline and carriage return; DEL and C1 controls; lone
 # surrogates; the non-characters U+FFFE and U+FFFF. XML 1.0 forbids or discourages them.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-# A start tag, with ">" allowed inside quoted attribute values.
-_TAG = re.compile(r"""<[a-zA-Z][^\s/>]*(?:"[^"]*"|'[^']*'|[^'">])*>""")
+# A start tag with attributes, with ">" allowed inside quoted attribute values.
+_TAG = re.compile(r"""<[a-zA-Z][^\s/>]*\s(?:"[^"]*"|'[^']*'|[^'">])*>""")
 _URL_ATTR = re.compile(r"""(\s(?:href|src|poster|cite)\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
 _SRCSET = re.compile(r"""(\ssrcset\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _ANY_TAG = re.compile(r"<[^>]*>")
 _URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+_ABSOLUTE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def tag_uri(authority: str, when: date, specific: str) -> str:
@@ -53,7 +54,9 @@ def absolutize(html: str, base: str) -> str:
 
     def join(url: str) -> str:
         stripped = url.strip()
-        return urljoin(base, stripped) if stripped else url
+        if not stripped or _ABSOLUTE.match(stripped):
+            return url
+        return urljoin(base, stripped)
 
     def attr(match: re.Match[str]) -> str:
         return f"{match[1]}{match[2]}{join(match[3])}{match[2]}"

@@ -50,9 +50,11 @@ def initialized(pelican: Any) -> None:
     config.setdefault("JINJA_GLOBALS", {})["feeds"] = registry.start(feed_settings)
 
 
-def _published(articles: Iterable[Any], now: datetime) -> list[Any]:
-    """The posts a feed may carry: Pelican already left out drafts and hidden posts."""
-    return [article for article in articles if article.date <= now]
+def _carried(articles: Iterable[Any], now: datetime, limit: int | None) -> list[Any]:
+    """The newest posts a feed carries. Pelican already left out drafts and hidden posts;
+    future-dated ones wait for their date. Only these become feed items."""
+    published = [article for article in articles if article.date <= now]
+    return sorted(published, key=lambda article: article.date, reverse=True)[:limit]
 
 
 def articles_finalized(generator: Any) -> None:
@@ -68,7 +70,7 @@ def articles_finalized(generator: Any) -> None:
         return entries.from_article(article, config.siteurl, config.id_authority)
 
     def publish(spec: dict[str, Any], articles: Iterable[Any], kind: str, slug: str) -> None:
-        posts = _published(articles, now)
+        posts = _carried(articles, now, config.max_items)
         formats = {fmt: paths.get(f"{kind}_{fmt}") for fmt in ("atom", "rss", "json")}
         if not posts or not any(formats.values()):
             return
