@@ -90,7 +90,7 @@ def parse(path: Path, max_bytes: int) -> etree._Element:
     size = path.stat().st_size
     if size > max_bytes:
         raise CommentsError(
-            f"{path.name} is {size / 1e6:.0f} MB; the import limit is {max_bytes / 1e6:.0f} MB "
+            f"{path.name} is {size / 1e6:.1f} MB; the import limit is {max_bytes / 1e6:g} MB "
             "(raise COMMENTS['max_import_mb'] if the file is right); nothing was imported"
         )
     parser = etree.XMLParser(
@@ -159,11 +159,11 @@ def read_disqus(root: etree._Element, tz: ZoneInfo) -> list[Foreign]:
     """Disqus's own XML export: <thread> elements (the pages) and <post> elements."""
     threads = {
         t.get(DSQ_ID): (_text(t.find(f"{DISQUS}link")), _text(t.find(f"{DISQUS}title")))
-        for t in root.iter(f"{DISQUS}thread")
+        for t in root.findall(f"{DISQUS}thread")
         if t.get(DSQ_ID)
     }
     found = []
-    for post in root.iter(f"{DISQUS}post"):
+    for post in root.findall(f"{DISQUS}post"):
         flags = {
             name: _text(post.find(f"{DISQUS}{name}")) == "true" for name in ("isSpam", "isDeleted")
         }
