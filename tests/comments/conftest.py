@@ -162,13 +162,18 @@ def write_site(root: Path, *, with_bad_files: bool = True) -> Site:
     for number, body in enumerate(BODIES):
         name = " ".join(NAMES[number % len(NAMES)].split())
         _write(comments / "payload-post" / f"p{number}.md", comment(name, "2024-12-01 10:00", body))
+    write_settings(site)
+    return site
+
+
+def write_settings(site: Site) -> None:
+    """Settings for a site in its own folder: pelicanconf.py, with paths under that folder."""
     site.settings.write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n\n"
         f'PATH = "content"\nOUTPUT_PATH = "output"\nTHEME = {str(ROOT / "theme")!r}\n'
         f"PLUGIN_PATHS = [{str(ROOT)!r}]\n"
         'COMMENTS = {**COMMENTS, "queue": "data/comments"}\n'
     )
-    return site
 
 
 def _write(path: Path, text: str | bytes) -> None:

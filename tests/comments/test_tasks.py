@@ -1,0 +1,119 @@
+"""`invoke comments.*` end to end, as a user runs them, on a copy of the sample content."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from plugins.contacts import ConsentStatus, Store
+from tests.comments.conftest import Site, write_settings
+from tests.helpers import ROOT
+
+SAMPLE = str(ROOT / "plugins" / "comments" / "sample" / "replies.mbox")
+RACHEL, MARCUS, GARETH, OLIVIA, SPAM = (
+    "34c7117e3d63",
+    "bcd94d9919d6",
+    "72b8bec8da15",
+    "aedbcb068e6e",
+    "d108a179e0a6",
+)
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Site:
+    """The repository's content, copied, with settings that keep everything in tmp_path."""
+    site = Site(tmp_path / "sample")
+    shutil.copytree(ROOT / "content", site.content)
+    write_settings(site)
+    return site
+
+
+def ok(result) -> str:
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def refused(result, message: str) -> None:
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.strip().startswith("error: ") and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_moderating_the_sample_mbox_end_to_end(sample: Site, tmp_path: Path) -> None:
+    out = ok(sample.invoke("ingest", SAMPLE))
+    assert "5 queued, 0 seen before, 1 skipped." in out
+    assert "skipped replies.mbox message 6: no post=<slug> line" in out
+    assert f"queued {MARCUS}: Marcus Bell on finding-your-cadence (reply to {RACHEL})" in out
+    assert "0 queued, 5 seen before, 1 skipped." in ok(sample.invoke("ingest", SAMPLE))
+
+    listing = ok(sample.invoke("pending"))
+    assert all(cid in listing for cid in (RACHEL, MARCUS, GARETH, OLIVIA, SPAM))
+    assert "from Gareth Prýce <gareth.pryce@pryce-partners.example>" in listing
+
+    refused(
+        sample.invoke("approve", MARCUS), f"approve that first: `invoke comments.approve {RACHEL}`"
+    )
+    ok(sample.invoke("approve", RACHEL))
+    ok(sample.invoke("approve", MARCUS))
+    assert "rejected d108a179e0a6" in ok(sample.invoke("reject", SPAM))
+    database = tmp_path / "contacts.sqlite3"
+    out = ok(sample.invoke("approve", GARETH, "--add-contact", env={"NURTURE_DB": str(database)}))
+    assert "added contact gareth.pryce@pryce-partners.example with a 'comment' touch" in out
+
+    cadence = sample.content / "comments" / "finding-your-cadence"
+    assert f"Replyto: {RACHEL}\n" in (cadence / f"{MARCUS}.md").read_text()
+    assert (sample.queue / "rejected" / f"{SPAM}.md").is_file()
+    assert sorted(p.stem for p in (sample.queue / "pending").iterdir()) == [OLIVIA]
+    with Store.open(database) as store:
+        contact = store.get_contact("gareth.pryce@pryce-partners.example")
+        assert (contact.first_name, contact.status) == ("Gareth", ConsentStatus.PENDING)
+        assert [t.kind for t in store.touches_of(contact)] == ["comment"]
+
+    ok(sample.build())
+    page = sample.page("2026/11/finding-your-cadence")
+    reply = page.select_one(f"#comment-{RACHEL} > .comment-list > #comment-{MARCUS}")
+    assert reply is not None and "Nobody needs to know" in reply.get_text()
+    assert (
+        page.find(id="comments-title").get_text()
+        == "6 replies on “Finding Your Cadence: How Often Is Too Often?”"
+    )
+    answer = sample.page("2025/06/ask-for-introduction-without-awkward")
+    assert answer.select_one(f"#comment-4 > .comment-list > #comment-{GARETH}") is not None
+    assert sample.page("2025/10/linkedin-without-being-spammy").find(id=f"comment-{SPAM}") is None
+
+
+def test_export_then_import_through_the_commands(sample: Site, tmp_path: Path) -> None:
+    exported = tmp_path / "comments.wxr"
+    assert "wrote 23 comment(s) on 6 post(s)" in ok(
+        sample.invoke("export", "--format", "wxr", "--output", str(exported))
+    )
+    shutil.rmtree(sample.content / "comments")
+    assert "would import 23 comment(s)" in ok(sample.invoke("import", str(exported), "--dry-run"))
+    assert not (sample.content / "comments").exists()
+    assert "WordPress WXR: imported 23 comment(s); 0 already here" in ok(
+        sample.invoke("import", str(exported))
+    )
+    assert "imported 0 comment(s); 23 already here" in ok(sample.invoke("import", str(exported)))
+    csv_file = tmp_path / "commenters.csv"
+    ok(sample.invoke("export", "-f", "csv", "-o", str(csv_file)))
+    assert len(csv_file.read_text().splitlines()) > 23
+
+
+def test_mistakes_are_one_line_errors(sample: Site, tmp_path: Path) -> None:
+    refused(sample.invoke("approve", "nope"), "no pending comment 'nope'")
+    refused(sample.invoke("reject", "../../etc"), "no pending comment")
+    refused(sample.invoke("ingest", str(tmp_path / "missing.mbox")), "not found")
+    refused(sample.invoke("export", "--format", "json"), "say where to write: --output")
+    refused(
+        sample.invoke("export", "-f", "yaml", "-o", str(tmp_path / "x")), "unknown format 'yaml'"
+    )
+    refused(
+        sample.invoke("export", "-o", str(sample.output / "comments.json")),
+        "is inside the published site",
+    )
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<rss><channel>")
+    refused(sample.invoke("import", str(bad)), "is not well-formed XML")
+    assert not (sample.queue / "pending").exists()
