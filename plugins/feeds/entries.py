@@ -2,7 +2,8 @@
 
 `from_article` turns a post into a FeedItem; `prepare` makes any item (a post's, a
 comment's, a newsletter issue's) safe to publish: absolute URLs for the entry and for
-every link and image in its HTML, and no control or XML-illegal characters.
+every link and image in its HTML, and no control or XML-illegal characters;
+`prepare_spec` does the same for a feed's own title and authors.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from urllib.parse import urljoin
 
 from pelican.utils import strip_toc_elements_from_html, truncate_html_words
 
-from .model import FeedAuthor, FeedItem
+from .model import FeedAuthor, FeedItem, FeedSpec
 from .settings import LOG_PREFIX
 
 log = logging.getLogger(__name__)
@@ -131,30 +132,52 @@ def from_article(article: Any, siteurl: str, authority: str) -> FeedItem:
     )
 
 
+class _Cleaner:
+    """strip_illegal that counts what it removed."""
+
+    def __init__(self) -> None:
+        self.removed = 0
+
+    def __call__(self, text: str) -> str:
+        text, count = strip_illegal(text)
+        self.removed += count
+        return text
+
+
+def _authors(
+    authors: tuple[FeedAuthor, ...], siteurl: str, clean: _Cleaner
+) -> tuple[FeedAuthor, ...]:
+    return tuple(
+        FeedAuthor(clean(a.name), urljoin(f"{siteurl}/", a.url) if a.url else "") for a in authors
+    )
+
+
 def prepare(item: FeedItem, siteurl: str) -> tuple[FeedItem, int]:
     """`item` with absolute URLs and XML-safe text, and how many characters were removed."""
     url = urljoin(f"{siteurl}/", item.url)
-    removed = 0
-
-    def clean(text: str) -> str:
-        nonlocal removed
-        text, count = strip_illegal(text)
-        removed += count
-        return text
-
-    return (
-        replace(
-            item,
-            id=clean(item.id),
-            title=clean(item.title),
-            url=url,
-            content_html=clean(absolutize(item.content_html, url)),
-            summary_html=clean(absolutize(item.summary_html, url)),
-            authors=tuple(
-                FeedAuthor(clean(a.name), urljoin(f"{siteurl}/", a.url) if a.url else "")
-                for a in item.authors
-            ),
-            categories=tuple(clean(label) for label in item.categories),
-        ),
-        removed,
+    clean = _Cleaner()
+    prepared = replace(
+        item,
+        id=clean(item.id),
+        title=clean(item.title),
+        url=url,
+        content_html=clean(absolutize(item.content_html, url)),
+        summary_html=clean(absolutize(item.summary_html, url)),
+        authors=_authors(item.authors, siteurl, clean),
+        categories=tuple(clean(label) for label in item.categories),
     )
+    return prepared, clean.removed
+
+
+def prepare_spec(spec: FeedSpec, siteurl: str) -> tuple[FeedSpec, int]:
+    """`spec` with absolute author URLs and XML-safe text, and how many characters were
+    removed (a category or tag name comes from a post's metadata)."""
+    clean = _Cleaner()
+    prepared = replace(
+        spec,
+        title=clean(spec.title),
+        name=clean(spec.name),
+        subtitle=clean(spec.subtitle),
+        authors=_authors(spec.authors, siteurl, clean),
+    )
+    return prepared, clean.removed

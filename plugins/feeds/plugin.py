@@ -62,63 +62,70 @@ def articles_finalized(generator: Any) -> None:
     config = feeds.settings
     if not config.enabled:
         return
-    paths = config.paths
     now = datetime.now(UTC)
 
     @functools.cache
     def item(article: Any) -> FeedItem:
         return entries.from_article(article, config.siteurl, config.id_authority)
 
-    def publish(spec: dict[str, Any], articles: Iterable[Any], kind: str, slug: str) -> None:
+    def publish(key: str, kind: str, slug: str, articles: Iterable[Any], **spec: Any) -> None:
         posts = _carried(articles, now, config.max_items)
-        formats = {fmt: paths.get(f"{kind}_{fmt}") for fmt in ("atom", "rss", "json")}
-        if not posts or not any(formats.values()):
-            return
-        feeds.publish(
-            FeedSpec(
-                key=f"{kind}/{slug}" if slug else "posts",
-                **{f"{fmt}_path": path and path.format(slug=slug) for fmt, path in formats.items()},
-                **spec,
-            ),
-            map(item, posts),
-        )
+        paths = {
+            f"{fmt}_path": path.format(slug=slug)
+            for fmt in ("atom", "rss", "json")
+            if (path := config.paths.get(f"{kind}_{fmt}"))
+        }
+        if posts and paths:
+            feeds.publish(FeedSpec(key=key, **paths, **spec), map(item, posts))
 
     site = config.sitename
-    everything = {
-        "title": site,
-        "name": "Every post",
-        "subtitle": config.subtitle,
-        "group": "All posts",
-    }
-    publish(everything, generator.articles, "all", "")
+    publish(
+        "posts",
+        "all",
+        "",
+        generator.articles,
+        title=site,
+        name="Every post",
+        subtitle=config.subtitle,
+        group="All posts",
+    )
     for category, articles in generator.categories:
-        spec = {
-            "title": f"{site} — {category.name}",
-            "name": category.name,
-            "subtitle": f"Posts about {category.name} on {site}",
-            "page": category.url,
-            "group": "Topics",
-        }
-        publish(spec, articles, "category", category.slug)
+        publish(
+            f"category/{category.slug}",
+            "category",
+            category.slug,
+            articles,
+            title=f"{site} — {category.name}",
+            name=category.name,
+            subtitle=f"Posts about {category.name} on {site}",
+            page=category.url,
+            group="Topics",
+        )
     for author, articles in generator.authors:
-        spec = {
-            "title": f"{site} — posts by {author.name}",
-            "name": author.name,
-            "subtitle": f"Posts by {author.name} on {site}",
-            "page": author.url,
-            "authors": (FeedAuthor(author.name, author.url),),
-            "group": "Authors",
-        }
-        publish(spec, articles, "author", author.slug)
+        publish(
+            f"author/{author.slug}",
+            "author",
+            author.slug,
+            articles,
+            title=f"{site} — posts by {author.name}",
+            name=author.name,
+            subtitle=f"Posts by {author.name} on {site}",
+            page=author.url,
+            authors=(FeedAuthor(author.name, author.url),),
+            group="Authors",
+        )
     for tag, articles in sorted(generator.tags.items(), key=lambda pair: pair[0].name):
-        spec = {
-            "title": f"{site} — posts tagged {tag.name}",
-            "name": tag.name,
-            "subtitle": f"Posts tagged {tag.name} on {site}",
-            "page": tag.url,
-            "group": "Tags",
-        }
-        publish(spec, articles, "tag", tag.slug)
+        publish(
+            f"tag/{tag.slug}",
+            "tag",
+            tag.slug,
+            articles,
+            title=f"{site} — posts tagged {tag.name}",
+            name=tag.name,
+            subtitle=f"Posts tagged {tag.name} on {site}",
+            page=tag.url,
+            group="Tags",
+        )
 
 
 def finalized(pelican: Any) -> None:

@@ -43,6 +43,8 @@ class FeedLink:
 
 @dataclass(frozen=True)
 class WriteReport:
+    """The feed files one build wrote, and those it left as they were."""
+
     written: list[Path]
     unchanged: list[Path]
 
@@ -70,14 +72,21 @@ class Registry:
         for path in _paths(spec).values():
             if path in self._owners:
                 log.error(
-                    "%s %s is the path of feeds %r and %r; skipping %r (change one path)",
+                    "%s %s is already the path of feed %r; skipping feed %r (give it another path)",
                     LOG_PREFIX,
                     path,
                     self._owners[path],
                     spec.key,
-                    spec.key,
                 )
                 return
+        spec, removed = entries.prepare_spec(spec, self.settings.siteurl)
+        if removed:
+            log.warning(
+                "%s feed %r: removed %d control or XML-illegal character(s) from its names",
+                LOG_PREFIX,
+                spec.key,
+                removed,
+            )
         self._owners.update(dict.fromkeys(_paths(spec).values(), spec.key))
         self.feeds[spec.key] = (spec, items)
 
@@ -146,18 +155,14 @@ class Registry:
         if updated is None:
             return None
         settings = self.settings
-        site = f"{settings.siteurl}/"
-        authors = spec.authors or ((FeedAuthor(settings.author),) if settings.author else ())
         return writer.Feed(
             title=spec.title,
             subtitle=spec.subtitle,
-            page_url=urljoin(site, spec.page),
+            page_url=urljoin(f"{settings.siteurl}/", spec.page),
             urls={fmt: self.url(path) for fmt, path in _paths(spec).items()},
             items=tuple(items),
             updated=updated,
-            authors=tuple(
-                FeedAuthor(a.name, urljoin(site, a.url) if a.url else "") for a in authors
-            ),
+            authors=spec.authors or ((FeedAuthor(settings.author),) if settings.author else ()),
             language=settings.language,
             icon_url=self._image_url(output, settings.icon),
             logo_url=self._image_url(output, settings.logo),

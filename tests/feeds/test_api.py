@@ -116,7 +116,7 @@ def test_a_taken_key_or_path_is_an_error_and_the_first_feed_wins(feeds, tmp_path
     publish_feed(FeedSpec(key="z", title="Third", rss_path="x.xml", updated=WHEN), [])
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
         "feeds: feed 'x' was published twice; keeping the first",
-        "feeds: x.xml is the path of feeds 'x' and 'z'; skipping 'z' (change one path)",
+        "feeds: x.xml is already the path of feed 'x'; skipping feed 'z' (give it another path)",
     ]
     feeds.write(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.xml"]
@@ -124,14 +124,16 @@ def test_a_taken_key_or_path_is_an_error_and_the_first_feed_wins(feeds, tmp_path
 
 
 def test_control_characters_in_an_item_are_stripped_with_a_warning(feeds, tmp_path, caplog):
-    spec = FeedSpec(key="c", title="C", rss_path="c.xml")
+    spec = FeedSpec(key="c", title="Bell\x07 rings", rss_path="c.xml")
     noisy = _comment(1, content_html="<p>Hi\x00 there\x1b</p>", source="comments/a/1.md")
     publish_feed(spec, [noisy])
     feeds.write(tmp_path)
     parsed = feedparser.parse((tmp_path / "c.xml").read_bytes())
     assert parsed.bozo == 0
+    assert parsed.feed.title == "Bell rings"
     assert parsed.entries[0].description == "<p>Hi there</p>"
     assert "feeds: comments/a/1.md: removed 2 control or XML-illegal character(s)" in caplog.text
+    assert "feeds: feed 'c': removed 1 control or XML-illegal character(s)" in caplog.text
 
 
 def test_naive_dates_and_pathless_feeds_are_refused():
