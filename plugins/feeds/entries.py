@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date
 from html import unescape
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from pelican.utils import strip_toc_elements_from_html, truncate_html_words
 
@@ -33,12 +33,15 @@ _SRCSET = re.compile(r"""(\ssrcset\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _ANY_TAG = re.compile(r"<[^>]*>")
 _URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+# What the specific part of a tag URI may hold besides letters and digits (RFC 4151).
+_TAG_SPECIFIC = ";/?:@&=+$.-_!~*'(),"
 _ABSOLUTE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def tag_uri(authority: str, when: date, specific: str) -> str:
-    """`tag:authority,YYYY-MM-DD:specific` (RFC 4151)."""
-    return f"tag:{authority},{when:%Y-%m-%d}:{specific}"
+    """`tag:authority,YYYY-MM-DD:specific` (RFC 4151), `specific` percent-encoded where
+    it has characters a tag URI cannot hold (a slug with accents)."""
+    return f"tag:{authority},{when:%Y-%m-%d}:{quote(specific, safe=_TAG_SPECIFIC)}"
 
 
 def strip_illegal(text: str) -> tuple[str, int]:

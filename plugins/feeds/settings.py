@@ -69,7 +69,7 @@ PELICAN_FEED_SETTINGS = (
     "TRANSLATION_FEED_RSS",
 )
 
-_AUTHORITY = re.compile(r"^(?:[a-z0-9._%+-]+@)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
+_AUTHORITY = re.compile(r"^(?:[a-z0-9._-]+@)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
 
 
 class FeedsSettingsError(NurtureError):

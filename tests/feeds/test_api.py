@@ -136,6 +136,11 @@ def test_control_characters_in_an_item_are_stripped_with_a_warning(feeds, tmp_pa
     assert "feeds: feed 'c': removed 1 control or XML-illegal character(s)" in caplog.text
 
 
+def test_tag_ids_encode_what_a_tag_uri_cannot_hold(feeds):
+    assert tag_id(WHEN, "café/comment 1") == "tag:test-site,2026-03-04:caf%C3%A9/comment%201"
+    assert tag_id(WHEN.date(), "a-post") == "tag:test-site,2026-03-04:a-post"
+
+
 def test_naive_dates_and_pathless_feeds_are_refused():
     with pytest.raises(ValueError, match="published must be timezone-aware"):
         _comment(1, published=datetime(2026, 3, 4, 12, 30))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +24,11 @@ RSS_NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
 }
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# RFC 4151: tag:authority,date:specific, with the characters feed validators accept.
+TAG_URI = re.compile(
+    r"^tag:(?:[a-z0-9._-]+@)?[a-z0-9.-]+,\d{4}(?:-\d{2}(?:-\d{2})?)?:[\w;/?:@&=+$.!~*'()%,-]+$",
+    re.ASCII,
+)
 
 
 def _published_slugs() -> set[str]:
@@ -105,6 +111,7 @@ def test_atom_documents_have_the_required_structure(sample_site: Path) -> None:
             [link] = entry.findall(f"{ATOM}link")
             assert link.get("rel", "alternate") == "alternate"
             assert link.get("href").startswith(f"{SITEURL}/")
+            assert TAG_URI.match(entry.findtext(f"{ATOM}id"))
             assert entry.findtext(f"{ATOM}id").startswith("tag:warm-leads,")
 
 
