@@ -29,7 +29,7 @@ from .models import (
     NewTouch,
     Touch,
 )
-from .validate import normalize_email
+from .validate import clean_line, clean_notes, clean_tags, normalize_email
 
 _TAG_SEPARATOR = "\x1f"  # char(31) in the contact_rows view; tags never hold control characters
 _SUPPRESSED_JSON = json.dumps(sorted(SUPPRESSED))
@@ -108,13 +108,23 @@ class Store:
     # Contacts
 
     def add_contact(self, new: NewContact) -> Contact:
-        """Add one contact; raise ContactExists or Forgotten."""
+        """Add one contact, its text cleaned; raise ContactExists, Forgotten or InvalidValue."""
         email = normalize_email(new.email)
+        clean = replace(
+            new,
+            email=email,
+            first_name=clean_line(new.first_name, "first name"),
+            last_name=clean_line(new.last_name, "last name"),
+            company=clean_line(new.company, "company"),
+            tags=clean_tags(",".join(new.tags)),
+            consent_source=clean_line(new.consent_source, "consent source"),
+            notes=clean_notes(new.notes),
+        )
         with self.transaction():
             if self.find_contact(email):
                 raise ContactExists(f"{email} is already a contact; change it with contacts.edit")
             self._refuse_forgotten(email)
-            self.insert_contacts([replace(new, email=email)])
+            self.insert_contacts([clean])
         return self.get_contact(email)
 
     def insert_contacts(
@@ -212,6 +222,17 @@ class Store:
 
     def update_contact(self, email: str, fields: ContactFields) -> Contact:
         """Change the given fields (None leaves a field alone); return the contact as saved."""
+
+        def line(value: str | None, field: str) -> str | None:
+            return None if value is None else clean_line(value, field)
+
+        cleaned = replace(
+            fields,
+            first_name=line(fields.first_name, "first name"),
+            last_name=line(fields.last_name, "last name"),
+            company=line(fields.company, "company"),
+            notes=None if fields.notes is None else clean_notes(fields.notes),
+        )
         with self.transaction():
             contact = self.get_contact(email)
             self._conn.execute(
@@ -220,7 +241,7 @@ class Store:
                 "company = coalesce(:company, company), stage = coalesce(:stage, stage), "
                 "cadence_days = coalesce(:cadence_days, cadence_days), "
                 "notes = coalesce(:notes, notes), updated = :updated WHERE id = :id",
-                {**vars(fields), "updated": now().isoformat(), "id": contact.id},
+                {**vars(cleaned), "updated": now().isoformat(), "id": contact.id},
             )
         return self.get_contact(email)
 
@@ -236,6 +257,7 @@ class Store:
 
     def set_status(self, email: str, status: ConsentStatus, source: str) -> Contact:
         """Record a consent change; leaving unsubscribed/bounced/complained needs a new source."""
+        source = clean_line(source, "consent source")
         with self.transaction():
             contact = self.get_contact(email)
             if contact.status == status:

@@ -25,7 +25,7 @@ from .models import ConsentStatus, Contact, ContactFields, NewContact, NewTouch
 from .sample import load_sample
 from .settings import ContactsSettings, database_path, load_settings
 from .stats import contact_stats
-from .store import Store
+from .store import Store, now
 
 PROGRESS_BYTES = 256 * 1024  # a few thousand rows
 console = Console(highlight=False)
@@ -146,17 +146,17 @@ def add(
     with _session() as (store, settings):
         contact = store.add_contact(
             NewContact(
-                email=validate.normalize_email(email),
-                first_name=validate.clean_line(first, "first name"),
-                last_name=validate.clean_line(last, "last name"),
-                company=validate.clean_line(company, "company"),
-                tags=validate.clean_tags(",".join(tag or [])),
+                email=email,
+                first_name=first,
+                last_name=last,
+                company=company,
+                tags=tuple(tag or ()),
                 stage=validate.parse_stage(stage, settings) if stage else settings.default_stage,
                 status=validate.parse_status(status),
-                consent_source=validate.clean_line(source, "source"),
-                consent_date=dt.datetime.now(dt.UTC).replace(microsecond=0),
+                consent_source=source,
+                consent_date=now(),
                 cadence_days=validate.parse_cadence(cadence) if cadence else None,
-                notes=validate.clean_notes(notes),
+                notes=notes,
             )
         )
     print(f"added {_describe(contact)}")
@@ -226,21 +226,19 @@ def edit(
     """Change a contact's details, cadence or consent."""
     with _session() as (store, settings):
         fields = ContactFields(
-            first_name=validate.clean_line(first, "first name") if first is not None else None,
-            last_name=validate.clean_line(last, "last name") if last is not None else None,
-            company=validate.clean_line(company, "company") if company is not None else None,
+            first_name=first,
+            last_name=last,
+            company=company,
             stage=validate.parse_stage(stage, settings) if stage else None,
             cadence_days=validate.parse_cadence(cadence) if cadence not in (None, "0") else None,
-            notes=validate.clean_notes(notes) if notes is not None else None,
+            notes=notes,
         )
         with store.transaction():
             contact = store.update_contact(email, fields)
             if cadence == "0":
                 contact = store.clear_cadence(email)
             if status:
-                contact = store.set_status(
-                    email, validate.parse_status(status), validate.clean_line(source, "source")
-                )
+                contact = store.set_status(email, validate.parse_status(status), source)
     print(f"saved {_describe(contact)}")
 
 
@@ -336,9 +334,7 @@ def unsubscribe(c, email, source="unsubscribed by hand"):
     """Stop mailing a contact; no import will resubscribe them."""
     with _session() as (store, _):
         before = store.get_contact(email)
-        contact = store.set_status(
-            email, ConsentStatus.UNSUBSCRIBED, validate.clean_line(source, "source")
-        )
+        contact = store.set_status(email, ConsentStatus.UNSUBSCRIBED, source)
     if before.status == ConsentStatus.UNSUBSCRIBED:
         print(f"{contact.email} was already unsubscribed")
     else:

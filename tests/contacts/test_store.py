@@ -233,3 +233,22 @@ def test_stats_count_by_stage_and_status_and_touches_per_month(store):
     assert stats.contacts == 2
     assert stats.touches_per_month == [("2026-09", 0), ("2026-10", 1), ("2026-11", 1)]
     assert stats.forgotten == 1
+
+
+def test_every_way_in_cleans_names_or_refuses_them(store):
+    added = store.add_contact(
+        NewContact(email="n@example-firm.example", stage="client", first_name="Eve\r\nAnn",
+                   tags=("VIP",), notes="line one\r\nline two")
+    )  # fmt: skip
+    assert (added.first_name, added.tags, added.notes) == (
+        "Eve Ann",
+        ("vip",),
+        "line one\nline two",
+    )
+    with pytest.raises(InvalidValue, match=r"^last name contains the control character U\+0000"):
+        store.add_contact(
+            NewContact(email="z@example-firm.example", stage="client", last_name="\0")
+        )
+    with pytest.raises(InvalidValue, match=r"^company contains the control character U\+0007"):
+        store.update_contact("n@example-firm.example", ContactFields(company="Bell\a"))
+    assert store.get_contact("n@example-firm.example").company == ""
