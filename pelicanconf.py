@@ -38,7 +38,7 @@ SUMMARY_MAX_LENGTH = 40
 
 THEME = "theme"
 PLUGIN_PATHS = ["."]
-PLUGINS = ["plugins.blog", "plugins.feeds", "plugins.comments"]
+PLUGINS = ["plugins.blog", "plugins.feeds", "plugins.comments", "plugins.newsletter"]
 
 # Clean, stable URLs.
 ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
@@ -165,4 +165,15 @@ COMMENTS = {
     "email": "comments@warmleads.example",
     "article_default": "open",
     "page_default": "hidden",
+}
+
+# The newsletter (plugins/newsletter, docs/newsletter.md): issues are files in
+# content/newsletter/; each build renders their web pages, feed and email, and
+# `invoke newsletter.preview N` shows the email. Bulk mail must carry a postal address.
+NEWSLETTER = {
+    "from_name": "Olivia Hart",
+    "from_address": "olivia@warmleads.example",
+    "reply_to": "olivia@warmleads.example",
+    "signature": "Warmly,\nOlivia\n\nOlivia Hart · Relationship coach, Warm Leads",
+    "postal_address": "Warm Leads, 12 Orchard Row, Bath BA1 1AA, United Kingdom",
 }

@@ -1,0 +1,139 @@
+"""Email messages: header values checked against injection, and the MIME bytes built directly.
+
+Python 3.11.7's email package is vulnerable to CVE-2024-6923: a line break (or an encoded
+word that decodes to one) in a header value can become an extra header or recipient. So
+every value bound for a header is checked here first, and refused rather than cleaned.
+
+`compose` writes a multipart/alternative message (plain text first, then HTML, both
+UTF-8 quoted-printable) as bytes with CRLF line ends, without building an EmailMessage:
+the sender composes one message per contact, and this is the cheap way.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.header import Header
+from email.utils import format_datetime, formataddr, make_msgid
+
+from plugins.errors import NurtureError
+
+# C0 and C1 controls (tab, CR and LF included), DEL, and the Unicode line and paragraph
+# separators that str.splitlines() (and so the email package) treats as line breaks.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# An RFC 2047 encoded word, loosely: anything between "=?" and "?=".
+_ENCODED_WORD = re.compile(r"=\?.*\?=", re.S)
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
+_ADDRESS = re.compile(r"[^\s@<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+# Quoted-printable output never contains "=_", so this boundary cannot occur in a part.
+BOUNDARY = "=_nurture_alternative"
+
+
+class HeaderError(NurtureError):
+    """A value would let its text become another header or recipient."""
+
+
+def check_header_text(value: str, what: str) -> str:
+    """Return `value` if it is safe in a header; raise HeaderError saying what to change."""
+    if _UNSAFE.search(value):
+        raise HeaderError(
+            f"{what} contains a line break or control character; write it on one line"
+        )
+    if _ENCODED_WORD.search(value):
+        raise HeaderError(
+            f"{what} contains an encoded word (=?...?=); write the text itself, Nurture encodes it"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Address:
+    """A mailbox: an ASCII address (an IDN domain is converted) and an optional name."""
+
+    email: str
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        check_header_text(self.name, f"the name of {self.email!r}")
+        local, at, domain = self.email.rpartition("@")
+        if at and not domain.isascii():
+            try:
+                domain = domain.encode("idna").decode("ascii")
+            except UnicodeError:
+                domain = ""
+            object.__setattr__(self, "email", f"{local}@{domain}")
+        if not (self.email.isascii() and _ADDRESS.fullmatch(self.email)):
+            raise HeaderError(
+                f"{self.email!r} is not an address Nurture can send to "
+                "(one @, no spaces or brackets, an ASCII local part)"
+            )
+
+    def header(self) -> str:
+        return formataddr((self.name, self.email), charset="utf-8")
+
+
+def _encoded(name: str, value: str) -> str:
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    return Header(value, charset, header_name=name).encode(linesep="\r\n")
+
+
+def _part(subtype: str, body: str) -> bytes:
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+    encoded = binascii.b2a_qp(lines.encode("utf-8"), istext=True)
+    return (
+        f"Content-Type: text/{subtype}; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    ).encode("ascii") + encoded
+
+
+def compose(
+    *,
+    sender: Address,
+    to: Address,
+    subject: str,
+    text: str,
+    html: str,
+    reply_to: Address | None = None,
+    date: datetime | None = None,
+    message_id: str | None = None,
+    headers: Sequence[tuple[str, str]] = (),
+) -> bytes:
+    """The message as bytes ready for SMTP: text/plain first, then text/html.
+
+    `headers` are extra (name, value) pairs such as List-Unsubscribe; every value is
+    checked, and a bad one raises HeaderError.
+    """
+    check_header_text(subject, "the subject")
+    lines = [
+        f"From: {sender.header()}",
+        f"To: {to.header()}",
+        *([f"Reply-To: {reply_to.header()}"] if reply_to else []),
+        f"Subject: {_encoded('Subject', subject)}",
+        f"Date: {format_datetime(date or datetime.now(UTC))}",
+    ]
+    if message_id is None:
+        message_id = make_msgid(domain=sender.email.rpartition("@")[2])
+    lines.append(f"Message-ID: {check_header_text(message_id, 'the Message-ID')}")
+    for name, value in headers:
+        if not _HEADER_NAME.fullmatch(name):
+            raise HeaderError(f"{name!r} is not a header name")
+        lines.append(f"{name}: {_encoded(name, check_header_text(value, f'the {name} header'))}")
+    lines += [
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/alternative; boundary="{BOUNDARY}"',
+    ]
+    delimiter = f"\r\n--{BOUNDARY}\r\n".encode("ascii")
+    return b"".join(
+        (
+            "\r\n".join(lines).encode("ascii"),
+            b"\r\n",
+            delimiter,
+            _part("plain", text),
+            delimiter,
+            _part("html", html),
+            f"\r\n--{BOUNDARY}--\r\n".encode("ascii"),
+        )
+    )

@@ -1,0 +1,255 @@
+"""How a message leaves: an SMTP server named by NURTURE_SMTP_URL, or the outbox Maildir.
+
+- `smtp://[user@]host[:port]` (port 587): STARTTLS is required. A loopback host uses
+  STARTTLS when the server offers it and may talk plain otherwise; `?tls=none` allows
+  plain text to any host, for a trusted relay.
+- `smtps://[user@]host[:port]` (port 465): TLS from the first byte.
+- `?cafile=PATH` trusts that CA (a private relay); `?timeout=SECONDS` (default 30).
+
+Certificates are always verified (`ssl.create_default_context()`). The password comes
+from NURTURE_SMTP_PASSWORD or the file named by NURTURE_SMTP_PASSWORD_FILE, never from the
+URL or the command line, and is never sent over a connection without TLS.
+
+Without NURTURE_SMTP_URL, messages go to the embedded outbox: a Maildir under
+data/outbox/ (one file per message) that any mail client can open.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import mailbox
+import os
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, Self
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from plugins.errors import NurtureError
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_OUTBOX = ROOT / "data" / "outbox"
+URL_VARIABLE = "NURTURE_SMTP_URL"
+PASSWORD_VARIABLE = "NURTURE_SMTP_PASSWORD"  # noqa: S105 (the name of the variable)
+PASSWORD_FILE_VARIABLE = "NURTURE_SMTP_PASSWORD_FILE"  # noqa: S105
+PORTS = {"smtp": 587, "smtps": 465}
+
+
+class TransportError(NurtureError):
+    """The transport is misconfigured, unreachable, or refused a message."""
+
+
+class Transport(Protocol):
+    """Where `send` puts a message: its description never contains a password."""
+
+    description: str
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """A parsed NURTURE_SMTP_URL, with the password from the environment."""
+
+    scheme: str
+    host: str
+    port: int
+    tls: str  # "implicit" (smtps), "starttls" (required), "optional" (loopback), "none"
+    user: str = ""
+    password: str = field(default="", repr=False)
+    cafile: str | None = None
+    timeout: float = 30.0
+
+    @property
+    def description(self) -> str:
+        user = f"{self.user}@" if self.user else ""
+        return f"{self.scheme}://{user}{self.host}:{self.port}"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _password(environ: Mapping[str, str]) -> str:
+    if environ.get(PASSWORD_VARIABLE):
+        return environ[PASSWORD_VARIABLE]
+    path = environ.get(PASSWORD_FILE_VARIABLE)
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as error:
+        raise TransportError(
+            f"cannot read {PASSWORD_FILE_VARIABLE} ({path}): {error.strerror}"
+        ) from None
+
+
+def parse_smtp_url(url: str, environ: Mapping[str, str] = os.environ) -> SmtpConfig:
+    """Check NURTURE_SMTP_URL; raise TransportError saying what to change."""
+    parts = urlsplit(url)
+    if parts.scheme not in PORTS or not parts.hostname:
+        raise TransportError(
+            f"{URL_VARIABLE} must look like smtp://user@mail.example.com:587 or "
+            "smtps://user@mail.example.com:465"
+        )
+    if parts.password is not None:
+        raise TransportError(
+            f"{URL_VARIABLE} must not contain the password: put it in {PASSWORD_VARIABLE} "
+            f"or in a file named by {PASSWORD_FILE_VARIABLE}"
+        )
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    unknown = sorted(set(query) - {"tls", "cafile", "timeout"})
+    if unknown:
+        raise TransportError(
+            f"{URL_VARIABLE} has unknown option(s) {', '.join(unknown)}; "
+            "the options are tls=none, cafile=PATH and timeout=SECONDS"
+        )
+    if "tls" in query and (query["tls"] != "none" or parts.scheme != "smtp"):
+        raise TransportError(f"{URL_VARIABLE}: the only tls option is tls=none, for smtp://")
+    try:
+        port = parts.port or PORTS[parts.scheme]
+        timeout = float(query.get("timeout", 30))
+    except ValueError:
+        raise TransportError(f"{URL_VARIABLE} has a malformed port or timeout") from None
+    host = parts.hostname
+    if parts.scheme == "smtps":
+        tls = "implicit"
+    elif "tls" in query:
+        tls = "none"
+    else:
+        tls = "optional" if is_loopback(host) else "starttls"
+    user = unquote(parts.username or "")
+    if user and tls == "none":
+        raise TransportError(
+            f"{URL_VARIABLE} has a user but tls=none: Nurture never sends a password "
+            "without TLS; drop tls=none or the user"
+        )
+    password = _password(environ) if user else ""
+    if user and not password:
+        raise TransportError(
+            f"{URL_VARIABLE} names user {user!r}: set {PASSWORD_VARIABLE} or "
+            f"{PASSWORD_FILE_VARIABLE} to their password"
+        )
+    return SmtpConfig(
+        scheme=parts.scheme,
+        host=host,
+        port=port,
+        tls=tls,
+        user=user,
+        password=password,
+        cafile=query.get("cafile"),
+        timeout=timeout,
+    )
+
+
+class SmtpTransport:
+    """One SMTP connection, opened at the first message and kept for the next ones."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self.description = config.description
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        context = ssl.create_default_context(cafile=config.cafile)
+        if config.tls == "implicit":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                config.host, config.port, timeout=config.timeout, context=context
+            )
+            return self._login(smtp, secure=True)
+        smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        smtp.ehlo()
+        offered = smtp.has_extn("starttls")
+        if config.tls == "starttls" and not offered:
+            smtp.close()
+            raise TransportError(
+                f"{self.description} does not offer STARTTLS; refusing to send in plain "
+                "text (use smtps://, or ?tls=none for a trusted relay)"
+            )
+        if offered and config.tls != "none":
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        return self._login(smtp, secure=offered and config.tls != "none")
+
+    def _login(self, smtp: smtplib.SMTP, *, secure: bool) -> smtplib.SMTP:
+        if self.config.user:
+            if not secure:
+                smtp.close()
+                raise TransportError(
+                    f"{self.description} offers no TLS, so the password is not sent; "
+                    "use a server with STARTTLS or smtps://"
+                )
+            smtp.login(self.config.user, self.config.password)
+        return smtp
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        try:
+            if self._smtp is None:
+                self._smtp = self._connect()
+            self._smtp.sendmail(sender, [recipient], message)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reply = error.recipients[recipient]
+            raise TransportError(
+                f"{self.description} refused {recipient}: {code} {reply.decode(errors='replace')}"
+            ) from None
+        except smtplib.SMTPResponseException as error:
+            reply = error.smtp_error.decode(errors="replace")
+            raise TransportError(f"{self.description} answered {error.smtp_code} {reply}") from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise TransportError(f"cannot send through {self.description}: {error}") from None
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self._smtp.close()
+            self._smtp = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class Outbox:
+    """A Maildir (cur/, new/, tmp/) private to this user; each message is a file in new/."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.description = f"the outbox {path}"
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        try:
+            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            mailbox.Maildir(self.path, create=True).add(message.replace(b"\r\n", b"\n"))
+        except OSError as error:
+            raise TransportError(f"cannot write to {self.description}: {error.strerror}") from None
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def from_environment(
+    environ: Mapping[str, str] = os.environ, outbox: Path = DEFAULT_OUTBOX
+) -> SmtpTransport | Outbox:
+    """The SMTP server of NURTURE_SMTP_URL if set, else the outbox Maildir."""
+    url = environ.get(URL_VARIABLE, "").strip()
+    return SmtpTransport(parse_smtp_url(url, environ)) if url else Outbox(outbox)
