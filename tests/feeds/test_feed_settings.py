@@ -18,28 +18,16 @@ from tests.helpers import BIN, build_site, run
 BASE = {"SITEURL": SITE_A, "SITENAME": "Warm Leads", "AUTHOR": "Olivia Hart"}
 
 
-@pytest.mark.parametrize(
-    ("feeds", "message"),
-    [
-        ('"yes"', 'FEEDS must be a dict of feed settings, e.g. FEEDS = {"max_items": 20}'),
-        (
-            '{"tag_atoms": "feeds/t/{slug}.xml"}',
-            "FEEDS has an unknown setting 'tag_atoms'; did you mean \"tag_atom\"?",
-        ),
-        (
-            '{"max_items": 0}',
-            'FEEDS["max_items"] = 0 must be a whole number of posts such as 20, '
-            "or None for every post",
-        ),
-    ],
-)
-def test_invoke_build_stops_with_one_error_line_and_writes_nothing(tmp_path, feeds, message):
+def test_invoke_build_stops_with_one_error_line_and_writes_nothing(tmp_path):
     output = tmp_path / "output"
+    feeds = '{"max_items": 0}'
     result = run([str(BIN / "invoke"), "build", "--", "-o", str(output), "-e", f"FEEDS={feeds}"])
     assert result.returncode == 1
     lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    assert lines[0].startswith(f"error: {message}")
+    assert lines == [
+        'error: FEEDS["max_items"] = 0 must be a whole number of posts such as 20, '
+        "or None for every post"
+    ]
     assert not output.exists()
 
 
@@ -52,6 +40,17 @@ def _error(feeds: Any, **config: Any) -> str:
 @pytest.mark.parametrize(
     ("feeds", "message"),
     [
+        (
+            "yes",
+            'FEEDS must be a dict of feed settings, e.g. FEEDS = {"max_items": 20}; '
+            "see docs/feeds.md",
+        ),
+        (
+            {"tag_atoms": "feeds/t/{slug}.xml"},
+            "FEEDS has an unknown setting 'tag_atoms'; did you mean \"tag_atom\"? the settings "
+            "are all_atom, all_rss, all_json, category_atom, category_rss, tag_atom, tag_rss, "
+            "author_atom, author_rss, max_items, id_authority, icon, logo",
+        ),
         (
             {"category_atom": "feeds/category.atom.xml"},
             "FEEDS[\"category_atom\"] = 'feeds/category.atom.xml' must contain {slug}, "
