@@ -16,7 +16,11 @@ from html import unescape
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from pelican.utils import strip_toc_elements_from_html, truncate_html_words
+from pelican.utils import (
+    strip_toc_elements_from_html,
+    truncate_html_paragraphs,
+    truncate_html_words,
+)
 
 from .model import FeedAuthor, FeedItem, FeedSpec
 from .settings import LOG_PREFIX
@@ -84,16 +88,22 @@ def plain_text(html: str) -> str:
 
 
 def _summary(article: Any, content: str) -> str:
-    """The article's Summary metadata, else its first SUMMARY_MAX_LENGTH words."""
+    """The article's Summary metadata, else the summary Pelican would make, from the
+    absolute-link content (Pelican's own `summary` has the links of the last page written)."""
     if "summary" in article.metadata:
         return article.metadata["summary"]
     settings = article.settings
-    if settings.get("SUMMARY_MAX_LENGTH") is None:
-        return content
-    summary = truncate_html_words(
-        content, settings["SUMMARY_MAX_LENGTH"], settings["SUMMARY_END_SUFFIX"]
-    )
-    return strip_toc_elements_from_html(summary)
+    if settings.get("SUMMARY_MAX_PARAGRAPHS") is not None:
+        content = truncate_html_paragraphs(content, settings["SUMMARY_MAX_PARAGRAPHS"])
+    if settings.get("SUMMARY_MAX_LENGTH") is not None:
+        content = truncate_html_words(
+            content, settings["SUMMARY_MAX_LENGTH"], settings["SUMMARY_END_SUFFIX"]
+        )
+    return strip_toc_elements_from_html(content)
+
+
+def _source(article: Any) -> str:
+    return getattr(article, "relative_source_path", None) or article.source_path
 
 
 def post_id(article: Any, authority: str) -> str:
@@ -108,7 +118,7 @@ def post_id(article: Any, authority: str) -> str:
         "%s %s: FeedId %r is not a URI (e.g. urn:uuid:... or tag:example.com,2024-05-01:post); "
         "using %s",
         LOG_PREFIX,
-        article.relative_source_path,
+        _source(article),
         explicit,
         fallback,
     )
@@ -131,7 +141,7 @@ def from_article(article: Any, siteurl: str, authority: str) -> FeedItem:
         updated=getattr(article, "modified", None),
         authors=tuple(FeedAuthor(a.name, a.url) for a in getattr(article, "authors", [])),
         categories=tuple(dict.fromkeys(labels)),
-        source=getattr(article, "relative_source_path", None) or article.source_path,
+        source=_source(article),
     )
 
 

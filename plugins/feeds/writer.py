@@ -43,6 +43,10 @@ class Feed:
     logo_url: str = ""
 
 
+def _person(author: FeedAuthor, url_key: str) -> dict[str, str]:
+    return {"name": author.name, **({url_key: author.url} if author.url else {})}
+
+
 def _generator(feed: Feed) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
@@ -53,7 +57,7 @@ def _generator(feed: Feed) -> FeedGenerator:
     fg.updated(feed.updated)
     fg.generator(GENERATOR)
     for author in feed.authors:
-        fg.author({"name": author.name, **({"uri": author.url} if author.url else {})})
+        fg.author(_person(author, "uri"))
     if feed.icon_url:
         fg.icon(feed.icon_url)
     if feed.logo_url:
@@ -71,7 +75,7 @@ def _generator(feed: Feed) -> FeedGenerator:
         entry.published(item.published)
         entry.updated(item.last_updated)
         for author in item.authors:
-            entry.author({"name": author.name, **({"uri": author.url} if author.url else {})})
+            entry.author(_person(author, "uri"))
         if item.authors:
             entry.dc.dc_creator([author.name for author in item.authors])
         if item.categories:
@@ -98,10 +102,6 @@ def render_xml(feed: Feed) -> dict[str, bytes]:
     return documents
 
 
-def _json_author(author: FeedAuthor) -> dict[str, str]:
-    return {"name": author.name, **({"url": author.url} if author.url else {})}
-
-
 def render_json(feed: Feed) -> bytes:
     """`feed` as a JSON Feed 1.1 document."""
     document: dict[str, object] = {
@@ -117,7 +117,7 @@ def render_json(feed: Feed) -> bytes:
     if feed.icon_url:
         document["favicon"] = feed.icon_url
     if feed.authors:
-        document["authors"] = [_json_author(a) for a in feed.authors]
+        document["authors"] = [_person(a, "url") for a in feed.authors]
     items = []
     for item in feed.items:
         entry: dict[str, object] = {
@@ -131,7 +131,7 @@ def render_json(feed: Feed) -> bytes:
         entry["date_published"] = item.published.isoformat()
         entry["date_modified"] = item.last_updated.isoformat()
         if item.authors:
-            entry["authors"] = [_json_author(a) for a in item.authors]
+            entry["authors"] = [_person(a, "url") for a in item.authors]
         if item.categories:
             entry["tags"] = list(item.categories)
         items.append(entry)
