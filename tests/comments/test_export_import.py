@@ -242,3 +242,8 @@ def test_dry_run_writes_nothing(empty_site: Site) -> None:
     before = files(empty_site)
     report = importer.import_file(config_of(empty_site), DATA / "wordpress.xml", dry_run=True)
     assert len(report.imported) == 4 and files(empty_site) == before
+
+
+def test_an_unknown_export_format_is_refused(fresh_site: Site) -> None:
+    with pytest.raises(CommentsError, match="unknown format 'yaml'; choose json, csv, wxr"):
+        export.export(config_of(fresh_site), "yaml")

@@ -96,19 +96,11 @@ def test_export_then_import_through_the_commands(sample: Site, tmp_path: Path) -
         sample.invoke("import", str(exported))
     )
     assert "imported 0 comment(s); 23 already here" in ok(sample.invoke("import", str(exported)))
-    csv_file = tmp_path / "commenters.csv"
-    ok(sample.invoke("export", "-f", "csv", "-o", str(csv_file)))
-    assert len(csv_file.read_text().splitlines()) > 23
 
 
 def test_mistakes_are_one_line_errors(sample: Site, tmp_path: Path) -> None:
-    refused(sample.invoke("approve", "nope"), "no pending comment 'nope'")
-    refused(sample.invoke("reject", "../../etc"), "no pending comment")
-    refused(sample.invoke("ingest", str(tmp_path / "missing.mbox")), "not found")
+    refused(sample.invoke("reject", "../../etc"), "no pending comment '../../etc'")
     refused(sample.invoke("export", "--format", "json"), "say where to write: --output")
-    refused(
-        sample.invoke("export", "-f", "yaml", "-o", str(tmp_path / "x")), "unknown format 'yaml'"
-    )
     refused(
         sample.invoke("export", "-o", str(sample.output / "comments.json")),
         "is inside the published site",
