@@ -122,7 +122,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> Path | None:
                 conn.execute(f"PRAGMA user_version = {migration.version:d}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
     return backup
 

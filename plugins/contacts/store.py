@@ -61,26 +61,31 @@ class Store:
         created = not path.exists()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise DatabaseError(
+                f"cannot create the contact database {path}: {error}; "
+                "check the path (NURTURE_DB) and its permissions"
+            ) from None
+        try:
+            if created:
+                path.chmod(0o600)
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA secure_delete = ON")  # forgotten data is overwritten, not freed
             conn.execute("PRAGMA cache_size = -32768")  # 32 MB, for imports and `due`
-            if created:
-                path.chmod(0o600)
             return cls(conn, path, migrate(conn, path))
         except sqlite3.DatabaseError as error:
+            conn.close()
             raise DatabaseError(
                 f"cannot open the contact database {path}: {error}; "
                 "check the path (NURTURE_DB) and that the file is a Nurture database"
             ) from None
-        except OSError as error:
-            raise DatabaseError(
-                f"cannot create the contact database {path}: {error.strerror}; "
-                "check the path (NURTURE_DB) and its permissions"
-            ) from None
+        except BaseException:
+            conn.close()
+            raise
 
     def close(self) -> None:
         self._conn.close()
@@ -101,7 +106,8 @@ class Store:
         try:
             yield
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            if self._conn.in_transaction:  # SQLite may have rolled back already
+                self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
 
@@ -271,7 +277,7 @@ class Store:
             self._conn.execute(
                 "UPDATE contacts SET status = ?, consent_source = ?, consent_date = ?, "
                 "updated = ? WHERE id = ?",
-                (status.value, source, stamp, stamp, contact.id),
+                (status.value, source or "changed by hand", stamp, stamp, contact.id),
             )
         return self.get_contact(email)
 
