@@ -116,57 +116,70 @@ def import_csv(
     """Import `path`; `progress` is called with the number of bytes read so far."""
     options = options or ImportOptions()
     result = ImportResult()
-    when = now()
     with _open(path) as binary, _Report(options.report or _report_path(path), result) as report:
         text = io.TextIOWrapper(binary, encoding=_encoding(binary, options.encoding), newline="")
         reader = _Reader(text, path)
         columns = reader.columns()
-        rows = 0
+        upsert = _Upsert(store, settings, options, path, now(), report, result)
         with store.transaction():
             store.start_import()
             for chunk in _batched(reader.rows(), CHUNK):
-                rows += len(chunk)
-                checked: dict[str, tuple[int, _Row]] = {}
-                for line, cells in chunk:
-                    values = {field: _cell(cells, index) for field, index in columns.items()}
-                    try:
-                        row = _check(values, settings)
-                    except ContactsError as error:
-                        report.reject(line, values["email"], str(error))
-                        continue
-                    if row.email in checked:
-                        report.reject(line, row.email, f"duplicate of line {checked[row.email][0]}")
-                    else:
-                        checked[row.email] = (line, row)
-                earlier = store.mark_seen({email: line for email, (line, _) in checked.items()})
-                forgotten = store.forgotten_among(list(checked))
-                existing = store.contacts_by_email(list(checked))
-                added: list[NewContact] = []
-                changed: list[Contact] = []
-                for email, (line, row) in checked.items():
-                    if email in earlier:
-                        report.reject(line, email, f"duplicate of line {earlier[email]}")
-                    elif email in forgotten:
-                        report.reject(line, email, "forgotten at their request; never added again")
-                    elif email in existing:
-                        merged = _merge(existing[email], row, options, when)
-                        if merged is None:
-                            result.unchanged += 1
-                        else:
-                            changed.append(merged)
-                    else:
-                        added.append(_new(row, options, settings, path, when))
-                store.insert_contacts(added, when)
-                store.save_contacts(changed, when)
-                result.added += len(added)
-                result.updated += len(changed)
+                upsert.chunk([(line, _values(cells, columns)) for line, cells in chunk])
                 if progress:
                     progress(binary.raw.tell())
-            if not rows:
+            if not upsert.rows:
                 raise ImportFileError(
                     f"{path.name} has a header but no contacts under it; nothing was imported"
                 )
     return result
+
+
+@dataclass
+class _Upsert:
+    """Checks the rows of one chunk, then adds or updates their contacts in a few statements."""
+
+    store: Store
+    settings: ContactsSettings
+    options: ImportOptions
+    path: Path
+    when: dt.datetime
+    report: _Report
+    result: ImportResult
+    rows: int = 0
+
+    def chunk(self, rows: list[tuple[int, dict[str, str]]]) -> None:
+        self.rows += len(rows)
+        checked: dict[str, tuple[int, _Row]] = {}
+        for line, values in rows:
+            try:
+                row = _check(values, self.settings)
+            except ContactsError as error:
+                self.report.reject(line, values["email"], str(error))
+                continue
+            if row.email in checked:
+                self.report.reject(line, row.email, f"duplicate of line {checked[row.email][0]}")
+            else:
+                checked[row.email] = (line, row)
+        earlier = self.store.mark_seen({email: line for email, (line, _) in checked.items()})
+        forgotten = self.store.forgotten_among(list(checked))
+        existing = self.store.contacts_by_email(list(checked))
+        added: list[NewContact] = []
+        changed: list[Contact] = []
+        for email, (line, row) in checked.items():
+            if email in earlier:
+                self.report.reject(line, email, f"duplicate of line {earlier[email]}")
+            elif email in forgotten:
+                self.report.reject(line, email, "forgotten at their request; never added again")
+            elif email not in existing:
+                added.append(_new(row, self.options, self.settings, self.path, self.when))
+            elif merged := _merge(existing[email], row, self.options, self.when):
+                changed.append(merged)
+            else:
+                self.result.unchanged += 1
+        self.store.insert_contacts(added, self.when)
+        self.store.save_contacts(changed, self.when)
+        self.result.added += len(added)
+        self.result.updated += len(changed)
 
 
 def _report_path(path: Path) -> Path:
@@ -190,9 +203,11 @@ class _Report:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, error: type[BaseException] | None, *exc_info: object) -> None:
         if self._file:
             self._file.close()
+            if error:  # nothing was imported: no report of a partial run
+                self._path.unlink()
 
     def reject(self, line: int, email: str, reason: str) -> None:
         if self._file is None:
@@ -328,9 +343,13 @@ def _map(header: list[str]) -> dict[str, int]:
     return columns
 
 
-def _cell(cells: list[str], index: int) -> str:
-    value = cells[index].strip() if index < len(cells) else ""
-    return _GUARDED.sub("", value, count=1) if value.startswith("'") else value
+def _values(cells: list[str], columns: dict[str, int]) -> dict[str, str]:
+    """Our field -> the row's cell, stripped, without contacts.export's formula guard."""
+    values = {}
+    for field, index in columns.items():
+        value = cells[index].strip() if index < len(cells) else ""
+        values[field] = _GUARDED.sub("", value, count=1) if value.startswith("'") else value
+    return values
 
 
 def _check(values: dict[str, str], settings: ContactsSettings) -> _Row:

@@ -252,7 +252,7 @@ def test_an_unknown_encoding_is_refused(store, settings):
 
 def test_an_interrupted_import_leaves_the_database_as_it_was(store, settings, tmp_path):
     store.add_contact(NewContact(email="first@example-firm.example", stage="client"))
-    rows = [["Email", "Status"], ["first@example-firm.example", "unsubscribed"]]
+    rows = [["Email", "Status"], ["first@example-firm.example", "unsubscribed"], ["bad", ""]]
     rows += [[f"p{i}@example-firm.example", ""] for i in range(3000)]
     path = write_csv(tmp_path / "big.csv", rows)
 
@@ -263,7 +263,11 @@ def test_an_interrupted_import_leaves_the_database_as_it_was(store, settings, tm
         import_csv(store, path, settings, progress=ctrl_c)
     assert store.count_contacts() == 1
     assert store.get_contact("first@example-firm.example").status == "subscribed"
-    assert import_csv(store, path, settings).added == 3000  # and the next run starts afresh
+    assert not (tmp_path / "big.rejected.csv").exists()
+
+    again = import_csv(store, path, settings)  # the next run starts afresh
+    assert (again.added, again.updated, again.rejected) == (3000, 1, 1)
+    assert rejected(tmp_path / "big.rejected.csv")[0][:2] == ["3", "bad"]
 
 
 def test_progress_reports_bytes_read(store, settings, tmp_path):
