@@ -13,6 +13,7 @@ from plugins.feeds import FeedAuthor, FeedItem, FeedsNotLoaded, FeedSpec, publis
 
 from .model import Comment, Thread
 from .posts import plain_title
+from .settings import LOG_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ def publish(threads: list[tuple[Any, Thread]], settings: dict[str, Any]) -> None
                 publish_feed(spec, items)
     except FeedsNotLoaded:
         log.warning(
-            'comments: no comment feeds: add "plugins.feeds" to PLUGINS, or set the '
-            "COMMENTS feed paths to None"
+            '%s no comment feeds: add "plugins.feeds" to PLUGINS, or set the COMMENTS '
+            "feed paths to None",
+            LOG_PREFIX,
         )

@@ -17,17 +17,15 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from pelican import signals
-from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from . import feeds, mail
 from .model import Thread, build_tree
-from .posts import by_slug, comment_status, plain_title
+from .posts import by_slug, comment_status, generated, plain_title
 from .render import render_body
-from .settings import comments_root, merged
+from .settings import LOG_PREFIX, comments_root, merged
 from .store import load_comments
 
 log = logging.getLogger(__name__)
-PREFIX = "comments:"
 
 
 def initialized(pelican: Any) -> None:
@@ -43,13 +41,7 @@ def _same_person(a: str, b: str) -> bool:
 
 
 def attach_threads(generators: list[Any]) -> None:
-    articles = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
-    pages = next((g for g in generators if isinstance(g, PagesGenerator)), None)
-    contents: list[Any] = []
-    if articles:
-        contents += [*articles.articles, *articles.hidden_articles, *articles.drafts]
-    if pages:
-        contents += [*pages.pages, *pages.hidden_pages, *pages.draft_pages]
+    contents = generated(generators)
     if not contents:
         return
     settings = generators[0].settings
@@ -58,13 +50,15 @@ def attach_threads(generators: list[Any]) -> None:
     timezone = ZoneInfo(settings.get("TIMEZONE") or "UTC")
     found, problems = load_comments(root, timezone=timezone.key, max_length=config["max_length"])
     for problem in problems:
-        log.warning("%s %s: %s; skipped", PREFIX, _shown(problem.path, settings), problem.reason)
+        log.warning(
+            "%s %s: %s; skipped", LOG_PREFIX, _shown(problem.path, settings), problem.reason
+        )
     targets = by_slug(contents)
     for slug in sorted(set(found) - set(targets)):
         log.warning(
             "%s %s: no post or page has the slug %r; rename the folder to the post's slug; "
             "its comments were skipped",
-            PREFIX,
+            LOG_PREFIX,
             _shown(root / slug, settings),
             slug,
         )
@@ -72,11 +66,13 @@ def attach_threads(generators: list[Any]) -> None:
     for content in contents:
         status, reason = comment_status(content, config)
         if reason:
-            log.warning("%s %s: %s", PREFIX, _shown(Path(content.source_path), settings), reason)
+            log.warning(
+                "%s %s: %s", LOG_PREFIX, _shown(Path(content.source_path), settings), reason
+            )
         own = found.get(content.slug, []) if targets[content.slug] is content else []
         roots, left_out = build_tree(own)
         for comment, why in left_out:
-            log.warning("%s %s: %s; skipped", PREFIX, _shown(comment.source, settings), why)
+            log.warning("%s %s: %s; skipped", LOG_PREFIX, _shown(comment.source, settings), why)
         title = plain_title(content)
         thread = Thread(content.slug, status, roots, mailto=mail.mailto(config["email"], title))
         authors = [author.name for author in getattr(content, "authors", [])]

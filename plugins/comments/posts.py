@@ -65,14 +65,19 @@ def site_contents(settings: dict[str, Any]) -> list[Any]:
     articles.generate_context()
     pages = PagesGenerator(**common)
     pages.generate_context()
-    return [
-        *articles.articles,
-        *articles.hidden_articles,
-        *articles.drafts,
-        *pages.pages,
-        *pages.hidden_pages,
-        *pages.draft_pages,
-    ]
+    return generated([articles, pages])
+
+
+def generated(generators: list[Any]) -> list[Any]:
+    """Every article (published, hidden, draft), then every page, that the generators read."""
+    articles = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
+    pages = next((g for g in generators if isinstance(g, PagesGenerator)), None)
+    contents: list[Any] = []
+    if articles:
+        contents += [*articles.articles, *articles.hidden_articles, *articles.drafts]
+    if pages:
+        contents += [*pages.pages, *pages.hidden_pages, *pages.draft_pages]
+    return contents
 
 
 def by_slug(contents: list[Any]) -> dict[str, Any]:

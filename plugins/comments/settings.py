@@ -12,6 +12,8 @@ from plugins.errors import NurtureError
 
 from .model import STATUSES
 
+LOG_PREFIX = "comments:"
+
 DEFAULTS: dict[str, Any] = {
     # Approved comment files, relative to PATH (pelican_comment_system's layout).
     "path": "comments",
