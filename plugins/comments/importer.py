@@ -387,6 +387,8 @@ def _resolve(foreign: list[Foreign], config: Config, report: ImportReport) -> li
             report.unmatched[item.post_link or item.post_title or "(no post named)"] += 1
         elif not body or len(body) > config.max_length:
             report.skipped["empty" if not body else "too long"] += 1
+        elif not valid_id(_local_id(item)):
+            report.skipped["id-less"] += 1
         else:
             print_key = (post.slug, _fingerprint(author, item.date, body))
             comment_id = prints.get(print_key) or _local_id(item)

@@ -36,7 +36,7 @@ from .clean import clean_body, clean_email, clean_line, clean_url
 from .model import Comment, CommentsError, valid_id
 
 FIELDS = ("post", "replyto", "author", "url", "body")
-_FIELD = re.compile(r"\s*(post|replyto|author|url|email|body)\s*[=:][ \t]?(.*)", re.IGNORECASE)
+_FIELD = re.compile(r"\s*(post|replyto|author|url|body)\s*[=:][ \t]?(.*)", re.IGNORECASE)
 _PARSER = BytesParser(policy=email.policy.default)
 
 
@@ -44,13 +44,9 @@ class ReplyError(CommentsError):
     """A message is not a usable reply; the message is the reason."""
 
 
-def subject(title: str) -> str:
-    return f"Comment on “{title}”"
-
-
 def mailto(address: str, title: str) -> str:
     """The reply form's action: the form itself supplies the body (`enctype="text/plain"`)."""
-    return f"mailto:{quote(address, safe='@')}?subject={quote(subject(title))}"
+    return f"mailto:{quote(address, safe='@')}?subject={quote(f'Comment on “{title}”')}"
 
 
 def reply_mailto(address: str, title: str, post: str, replyto: str) -> str:

@@ -83,7 +83,6 @@ class Config:
 
     settings: dict[str, Any]
     comments: dict[str, Any]
-    content_root: Path
     comments_root: Path
     queue_root: Path
 
@@ -112,7 +111,6 @@ def load(settings_file: Path) -> Config:
     return Config(
         settings=settings,
         comments=comments,
-        content_root=Path(settings["PATH"]),
         comments_root=comments_root(settings, comments),
         queue_root=queue,
     )
