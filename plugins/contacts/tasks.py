@@ -14,6 +14,7 @@ from pathlib import Path
 
 from invoke import Exit, task
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
@@ -45,8 +46,20 @@ def _session() -> Iterator[tuple[Store, ContactsSettings]]:
         raise Exit(f"error: {error}", code=1) from None
 
 
-def _days(count: int) -> str:
-    return f"{count} day" if count == 1 else f"{count} days"
+def _filters(
+    settings: ContactsSettings, tag: str | None, stage: str | None, status: str | None
+) -> dict[str, str | None]:
+    """The --tag, --stage and --status of `list`, `export` and `due`, checked."""
+    tags = validate.clean_tags(tag or "")
+    return {
+        "tag": tags[0] if tags else None,
+        "stage": validate.parse_stage(stage, settings) if stage else None,
+        "status": validate.parse_status(status) if status else None,
+    }
+
+
+def _count(count: int, noun: str, plural: str = "") -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {plural or noun + 's'}"
 
 
 def _describe(contact: Contact) -> str:
@@ -185,16 +198,18 @@ def show(c, email):
         ("Notes", contact.notes or "-"),
         ("Added", f"{contact.created:%Y-%m-%d}"),
     ):
-        card.add_row(f"[bold]{label}[/bold]", value)
+        card.add_row(f"[bold]{label}[/bold]", escape(value))
     console.print(card)
     if not touches:
         print("\nNo touches yet: record one with `invoke contacts.touch EMAIL --kind call`.")
         return
-    timeline = Table(title=f"{len(touches)} touches", title_justify="left")
+    timeline = Table(title=_count(len(touches), "touch", "touches"), title_justify="left")
     for column in ("Date", "Kind", "Reference", "Note"):
         timeline.add_column(column)
     for touch in touches:
-        timeline.add_row(touch.date.isoformat(), touch.kind, touch.reference, touch.note)
+        timeline.add_row(
+            touch.date.isoformat(), touch.kind, escape(touch.reference), escape(touch.note)
+        )
     console.print(timeline)
 
 
@@ -272,11 +287,7 @@ def list_(c, tag=None, stage=None, status=None, format="table"):
     if format not in ("table", "csv", "json"):
         raise Exit(f"error: unknown format {format!r}; use table, csv or json", code=1)
     with _session() as (store, settings):
-        contacts = store.contacts(
-            tag=validate.clean_tags(tag)[0] if tag else None,
-            stage=validate.parse_stage(stage, settings) if stage else None,
-            status=validate.parse_status(status) if status else None,
-        )
+        contacts = store.contacts(**_filters(settings, tag, stage, status))
         if format == "csv":
             export.write_csv(contacts, sys.stdout)
             return
@@ -288,14 +299,19 @@ def list_(c, tag=None, stage=None, status=None, format="table"):
             table.add_column(column)
         for contact in contacts:
             table.add_row(
-                contact.name,
-                contact.email,
-                contact.company,
-                contact.stage,
-                contact.status,
-                ", ".join(contact.tags),
+                *map(
+                    escape,
+                    (
+                        contact.name,
+                        contact.email,
+                        contact.company,
+                        contact.stage,
+                        contact.status,
+                        ", ".join(contact.tags),
+                    ),
+                )
             )
-    table.title = f"{table.row_count} contacts"
+    table.title = _count(table.row_count, "contact")
     console.print(table)
 
 
@@ -313,13 +329,7 @@ def export_(c, file, tag=None, stage=None, status=None, force=False):
     """Write contacts to a CSV file that contacts.import reads back."""
     with _session() as (store, settings):
         count = export.export_csv(
-            store.contacts(
-                tag=validate.clean_tags(tag)[0] if tag else None,
-                stage=validate.parse_stage(stage, settings) if stage else None,
-                status=validate.parse_status(status) if status else None,
-            ),
-            Path(file),
-            overwrite=force,
+            store.contacts(**_filters(settings, tag, stage, status)), Path(file), overwrite=force
         )
     print(f"wrote {count} contacts to {file} (personal data: keep it private)")
 
@@ -378,18 +388,20 @@ def touch(c, email, kind, note="", date=None, reference=""):
                 f"error: {day} is in the future; record a touch once it has happened", code=1
             )
         contact = store.get_contact(email)
+        kind = validate.parse_kind(kind, settings)
         store.record_touches(
             [
                 NewTouch(
                     contact_id=contact.id,
-                    kind=validate.parse_kind(kind, settings),
+                    kind=kind,
                     date=day,
                     reference=validate.clean_line(reference, "reference"),
                     note=validate.clean_notes(note),
                 )
             ]
         )
-    print(f"recorded a {kind.strip().lower()} with {contact.name or contact.email} on {day}")
+    article = "an" if kind[0] in "aeiou" else "a"
+    print(f"recorded {article} {kind} with {contact.name or contact.email} on {day}")
 
 
 @task(
@@ -413,9 +425,9 @@ def due(c, days=0, tag=None):
             settings,
             today,
             within_days=within,
-            tag=validate.clean_tags(tag)[0] if tag else None,
+            tag=_filters(settings, tag, None, None)["tag"],
         )
-    when = f"in the next {_days(within)}" if within else "today"
+    when = f"in the next {_count(within, 'day')}" if within else "today"
     if not rows:
         print(f"Nobody is due for a touch {when}.")
         return
@@ -424,13 +436,15 @@ def due(c, days=0, tag=None):
         table.add_column(column)
     for row in rows:
         if row.overdue_days > 0:
-            status = f"[red]{_days(row.overdue_days)} overdue[/red]"
+            status = f"[red]{_count(row.overdue_days, 'day')} overdue[/red]"
         elif row.overdue_days == 0:
             status = "today"
         else:
-            status = f"in {_days(-row.overdue_days)}"
+            status = f"in {_count(-row.overdue_days, 'day')}"
         last = f"{row.last_touch_kind}, {row.last_touch_date}" if row.last_touch_date else "never"
-        table.add_row(status, row.name, row.email, row.stage, f"{row.cadence_days} d", last)
+        table.add_row(
+            status, *map(escape, (row.name, row.email, row.stage)), f"{row.cadence_days} d", last
+        )
     console.print(table)
 
 
@@ -442,14 +456,14 @@ def stats(c):
     stages = list(settings.stages) + sorted(
         {stage for stage, _ in numbers.by_stage_status} - set(settings.stages)
     )
-    table = Table(title=f"{numbers.contacts} contacts", title_justify="left")
+    table = Table(title=_count(numbers.contacts, "contact"), title_justify="left")
     table.add_column("Stage")
     for status in ConsentStatus:
         table.add_column(status.value, justify="right")
     table.add_column("total", justify="right")
     for stage in stages:
         counts = [numbers.by_stage_status.get((stage, status), 0) for status in ConsentStatus]
-        table.add_row(stage, *map(str, counts), str(sum(counts)))
+        table.add_row(escape(stage), *map(str, counts), str(sum(counts)))
     console.print(table)
     if numbers.forgotten:
         print(f"{numbers.forgotten} forgotten at their request (kept only as a hash)")

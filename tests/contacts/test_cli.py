@@ -230,7 +230,7 @@ def test_touch_records_a_touch_and_refuses_the_future(cli):
     cli("add", "lena@example-shop.example", "--first", "Lena")
     recorded = cli(
         "touch", "lena@example-shop.example", "--kind", "Call", "--date", days_ago(3),
-        "--note", "Asked about the workshop",
+        "--note", "Asked about the [workshop] [/b]",
     )  # fmt: skip
     assert recorded.stdout == f"recorded a call with Lena on {days_ago(3)}\n"
     future = cli("touch", "lena@example-shop.example", "--kind", "call", "--date", days_ago(-1))
@@ -241,7 +241,7 @@ def test_touch_records_a_touch_and_refuses_the_future(cli):
     assert unknown.stderr.startswith("error: unknown kind of touch 'fax'; use one of newsletter,")
     assert "Traceback" not in future.stderr + unknown.stderr
     assert table_rows(cli("show", "lena@example-shop.example").stdout) == [
-        [days_ago(3), "call", "", "Asked about the workshop"]
+        [days_ago(3), "call", "", "Asked about the [workshop] [/b]"]
     ]
 
 
