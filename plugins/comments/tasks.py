@@ -159,7 +159,9 @@ def export(c, format="json", output="", settings=""):
         target.write_text(result.text, encoding="utf-8")
     except OSError as error:
         raise Exit(f"error: cannot write {output}: {error.strerror}", code=1) from None
-    console.print(f"wrote {result.comments} comment(s) on {result.posts} post(s) to {output}")
+    console.print(
+        f"wrote {result.comments} comment(s) on {result.posts} post(s) to {escape(output)}"
+    )
 
 
 @task(
