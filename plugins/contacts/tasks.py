@@ -410,7 +410,7 @@ def touch(c, email, kind, note="", date=None, reference=""):
         "tag": "only contacts with this tag",
     }
 )
-def due(c, days=0, tag=None):
+def due(c, days="0", tag=None):
     """Who is due for a touch, most overdue first."""
     today = dt.date.today()
     try:

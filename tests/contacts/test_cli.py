@@ -56,6 +56,12 @@ def test_sample_shows_who_is_due_most_overdue_first(cli, db_path):
         ["in 4 days", "Victor Moreau"],
     ]
 
+    soon = cli("due", "--days", "soon")
+    assert (soon.returncode, soon.stderr) == (
+        1,
+        "error: --days 'soon' must be a whole number of days, 0 or more\n",
+    )
+
     everyone = table_rows(cli("due").stdout)
     overdue = [int(row[0].split()[0]) for row in everyone if "overdue" in row[0]]
     assert overdue == sorted(overdue, reverse=True)
