@@ -12,6 +12,7 @@ import pytest
 from plugins.contacts import (
     ConsentStatus,
     ContactFields,
+    ContactsError,
     DatabaseError,
     InvalidValue,
     NewContact,
@@ -21,7 +22,9 @@ from plugins.contacts import (
     due_contacts,
     migrations,
 )
+from plugins.contacts.export import export_csv
 from plugins.contacts.settings import check_settings
+from tests.helpers import ROOT
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -252,3 +255,14 @@ def test_every_way_in_cleans_names_or_refuses_them(store):
     with pytest.raises(InvalidValue, match=r"^company contains the control character U\+0007"):
         store.update_contact("n@example-firm.example", ContactFields(company="Bell\a"))
     assert store.get_contact("n@example-firm.example").company == ""
+
+
+def test_export_refuses_to_write_into_the_published_site(store):
+    target = ROOT / "output" / "contacts.csv"
+    with pytest.raises(ContactsError) as refused:
+        export_csv(store.contacts(), target)
+    assert str(refused.value) == (
+        f"{target} is inside {ROOT / 'output'}, which is published with the site; "
+        "export your contacts somewhere private"
+    )
+    assert not target.exists()
