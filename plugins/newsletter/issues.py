@@ -38,6 +38,9 @@ STATUSES = ("draft", "ready")
 # What `newsletter.new` writes as the intro; an issue still saying it is not ready.
 INTRO_PLACEHOLDER = "Write your intro here, in your own voice"
 _NUMBER = re.compile(r"[0-9]+")
+_IMAGE = re.compile(r"<img\b[^>]*>", re.I)
+_ALT = re.compile(r"""\balt\s*=\s*(["'])\s*[^"'\s]""", re.I)
+_SRC = re.compile(r"""\bsrc\s*=\s*(["'])(.*?)\1""", re.I)
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,13 @@ def read_issue(path: Path, settings: dict[str, Any]) -> Issue:
         problems.append(f"Posts lists {slug!r} more than once")
     if not posts and not intro.strip():
         problems.append("there is nothing to send: list posts in Posts or write an intro")
+    for image in _IMAGE.findall(intro):
+        if not _ALT.search(image):
+            src = _SRC.search(image)
+            problems.append(
+                f"the image {src.group(2) if src else image} in the intro has no alt text; "
+                "say what it shows: ![a hand-written card on a desk](...)"
+            )
     if status == "ready" and INTRO_PLACEHOLDER in intro:
         problems.append(
             "the intro is still the placeholder: write it, or set 'Status: draft' until you do"

@@ -59,8 +59,9 @@ def write_preview(
     return html_path, text_path
 
 
-def send_test(issue: RenderedIssue, recipient: Recipient, to: str, transport: Transport) -> None:
+def send_test(
+    issue: RenderedIssue, recipient: Recipient, to: Address, transport: Transport
+) -> None:
     """Mail the issue, personalised for `recipient`, to the single address `to`."""
-    address = Address(to.strip())
-    message = issue.message(recipient, to=address, subject_prefix=TEST_PREFIX)
-    transport.send(issue.sender.email, address.email, message)
+    message = issue.message(recipient, to=to, subject_prefix=TEST_PREFIX)
+    transport.send(issue.sender.email, to.email, message)

@@ -8,7 +8,6 @@ part. Both are rendered with placeholders for the reader (see rendered.py).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,13 +26,10 @@ from .settings import NewsletterSettings
 MAX_BYTES = 100_000  # Gmail clips a message whose HTML passes about 102 KB
 EXCERPT_WORDS = 60
 _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
-_IMAGE = re.compile(r"<img\b[^>]*>", re.I)
-_ALT = re.compile(r"""\balt\s*=\s*(["'])\s*[^"'\s]""", re.I)
-_SRC = re.compile(r"""\bsrc\s*=\s*(["'])(.*?)\1""", re.I)
 
 
 class EmailError(NurtureError):
-    """An issue's email cannot be made as it is (an image without alt text, too big)."""
+    """An issue's email cannot be sent as it is: it is too big."""
 
 
 @dataclass(frozen=True)
@@ -78,17 +74,6 @@ def environment(template_paths: Sequence[str]) -> Environment:
     return env
 
 
-def _check_images(html: str) -> None:
-    for tag in _IMAGE.findall(html):
-        src = _SRC.search(tag)
-        if not _ALT.search(tag):
-            name = src.group(2) if src else tag
-            raise EmailError(
-                f"the image {name} in the intro has no alt text; say what it shows: "
-                "![a hand-written card on a desk](...)"
-            )
-
-
 def render_email(
     env: Environment,
     *,
@@ -101,7 +86,6 @@ def render_email(
     settings: NewsletterSettings,
 ) -> tuple[str, str]:
     """(html, text) of the issue with placeholders; raise EmailError if it cannot be sent."""
-    _check_images(intro_html)
     values = {
         "issue": issue,
         "date": date,

@@ -110,7 +110,7 @@ class RenderedIssue:
         self, recipient: Recipient, unsubscribe_url: str | None = None
     ) -> tuple[str, str]:
         """(text, html) for one reader; `unsubscribe_url` overrides the configured link."""
-        name = " ".join(_CONTROL.sub("", recipient.first_name).split()) or self.fallback_name
+        name = " ".join(_CONTROL.sub(" ", recipient.first_name).split()) or self.fallback_name
         values = {
             "first_name": name,
             "email": recipient.email,

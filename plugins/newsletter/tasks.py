@@ -20,6 +20,7 @@ from plugins.errors import NurtureError
 from . import preview as previews
 from . import transport
 from .drafting import NothingNew, draft_next_issue
+from .message import Address
 from .project import load_project, sent_status
 from .rendered import load_rendered, rendered_directory
 
@@ -101,21 +102,21 @@ def preview(c, number, contact=None, to=None, serve=False, port=8001, production
         raise Exit(f"error: {number!r} is not an issue number", code=1) from None
     settings_file = SETTINGS_PUBLISH if production else SETTINGS
     try:
+        contact_recipient = previews.find_recipient(contact) if contact else None
+        test_address = Address(to.strip()) if to else None
         result = site.run_pelican(settings_file, [])
         if result.errors:
             print(result.summary())
         issue = load_rendered(issue_number, rendered_directory(settings_file))
-        recipient = (
-            previews.find_recipient(contact) if contact else previews.default_recipient(issue)
-        )
+        recipient = contact_recipient or previews.default_recipient(issue)
         html_path, text_path = previews.write_preview(issue, recipient)
         print(f"Issue {issue.number} ({issue.status}) for {recipient.email}:")
         print(f"  HTML: {html_path}")
         print(f"  text: {text_path}")
-        if to:
+        if test_address:
             with transport.from_environment() as outbound:
-                previews.send_test(issue, recipient, to, outbound)
-            print(f"Sent a [TEST] copy to {to} through {outbound.description}.")
+                previews.send_test(issue, recipient, test_address, outbound)
+            print(f"Sent a [TEST] copy to {test_address.email} through {outbound.description}.")
     except NurtureError as error:
         raise Exit(f"error: {error}", code=1) from None
     if serve:

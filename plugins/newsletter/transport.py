@@ -232,7 +232,7 @@ class Outbox:
 
     def send(self, sender: str, recipient: str, message: bytes) -> None:
         try:
-            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             mailbox.Maildir(self.path, create=True).add(message.replace(b"\r\n", b"\n"))
         except OSError as error:
             raise TransportError(f"cannot write to {self.description}: {error.strerror}") from None
