@@ -45,7 +45,7 @@ def run(quick: bool) -> list[Figure]:
             anchor=contacts / anchor_import,
             anchor_label="sqlite3 executemany",
             target=">= 20,000 rows/s",
-            note=f"{imported['seconds']:.2f} s",
+            note=f"{imported['seconds']:.2f} s; best of 3",
             higher_is_better=True,
         ),
         Figure(
@@ -152,11 +152,15 @@ def _measure(args: list[str]) -> dict[str, float]:
     from plugins.contacts.settings import check_settings
 
     settings = check_settings({})
-    if args[0] == "import":
+    if args[0] == "import":  # best of 3, each into a new database; the last one is kept
         source, database = map(Path, args[1:])
-        with Store.open(database) as store:
-            seconds = best_of(1, lambda: import_csv(store, source, settings))
-            count = store.count_contacts()
+        seconds = float("inf")
+        for _ in range(3):
+            for old in database.parent.glob(f"{database.name}*"):
+                old.unlink()
+            with Store.open(database) as store:
+                seconds = min(seconds, best_of(1, lambda: import_csv(store, source, settings)))
+                count = store.count_contacts()
     else:
         with Store.open(Path(args[1])) as store:
             found: list[int] = []

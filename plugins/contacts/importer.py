@@ -89,7 +89,7 @@ class ImportOptions:
     report: Path | None = None  # default: FILE.rejected.csv beside the file, when needed
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Row:
     """One CSV row, checked; None means the file says nothing about that field."""
 

@@ -51,6 +51,8 @@ def _normalize_domain(domain: str) -> str:
 
 def clean_line(value: str, field: str) -> str:
     """A one-line field (name, company): line breaks become spaces; other controls are refused."""
+    if not value:
+        return ""
     if value.isprintable() and "  " not in value:  # the common case: nothing to clean
         text = value.strip()
     else:
@@ -63,6 +65,8 @@ def clean_line(value: str, field: str) -> str:
 
 def clean_notes(value: str) -> str:
     """Free text: line breaks are kept (as \\n), other control characters refused."""
+    if not value:
+        return ""
     text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     _refuse_controls(text.replace("\n", "").replace("\t", ""), "notes")
     if len(text) > MAX_NOTES:
