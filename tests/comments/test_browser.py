@@ -17,7 +17,7 @@ from plugins.comments import mail
 from tests.comments.conftest import THREAD_ORDER, Site
 from tests.helpers import serve_directory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 
 class _Capture(http.server.BaseHTTPRequestHandler):

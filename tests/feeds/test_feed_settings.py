@@ -121,7 +121,6 @@ def test_pelicans_own_feeds_are_switched_off(caplog):
     ]
 
 
-@pytest.mark.xdist_group("feeds-fixture")
 def test_without_an_absolute_siteurl_a_development_build_writes_no_feeds(fixture_content, tmp_path):
     output = tmp_path / "output"
     result = build_site(fixture_content, output, overrides={"SITEURL": json.dumps("")})

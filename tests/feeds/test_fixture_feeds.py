@@ -6,12 +6,8 @@ import json
 import os
 from datetime import datetime
 
-import pytest
-
 from tests.feeds.conftest import ATOM, PUBLISHED, SITE_A, SITE_B, UNPUBLISHED, Built, checked
 from tests.helpers import build_site
-
-pytestmark = pytest.mark.xdist_group("feeds-fixture")
 
 ALL_FEEDS = ("feeds/all.atom.xml", "feeds/all.rss.xml")
 RICH = f"{SITE_A}/2025/05/rich-post/"

@@ -15,8 +15,6 @@ from lxml import etree
 from tests.feeds.conftest import ATOM
 from tests.helpers import ROOT
 
-pytestmark = pytest.mark.xdist_group("feeds-sample")
-
 SITEURL = "http://127.0.0.1:8000"
 RSS_NS = {
     "atom": "http://www.w3.org/2005/Atom",
