@@ -158,6 +158,14 @@ DELETE_OUTPUT_DIRECTORY = True
 OUTPUT_RETENTION = [".git"]
 LOAD_CONTENT_CACHE = False
 
+# Contacts (plugins/contacts, docs/contacts.md): each stage with its days between touches
+# (new contacts get the first stage), and the cadence for a contact whose stage is not
+# listed. The database itself is data/nurture.sqlite3 (NURTURE_DB overrides): private.
+CONTACTS = {
+    "stages": {"prospect": 14, "client": 30, "partner": 45, "friend": 90},
+    "default_cadence": 30,
+}
+
 # Reader comments (plugins/comments, docs/comments.md): approved comments are files under
 # content/comments/<post-slug>/; replies arrive by email into the private queue under
 # data/comments/ until `invoke comments.approve`. Posts may say `Comments: closed`.
