@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from html import escape
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from plugins.feeds import FeedItem, FeedSpec, publish_feed, tag_id
 from plugins.feeds.entries import absolutize
 
 from .issues import Issue, check_posts, posts_by_slug, read_issues
-from .render import EmailError, email_post, environment, plain, render_email
+from .render import EmailError, email_post, environment, render_email
 from .rendered import RenderedIssue, remove_stale, save_rendered
 from .settings import NewsletterSettings
 
@@ -73,7 +74,6 @@ class NewsletterGenerator(Generator):
         )
         for page in self.ready:
             self.add_source_path(page.intro)
-        self.context["newsletter_issues"] = [page.issue for page in self.ready]
         sitename = self.settings.get("SITENAME", "")
         publish_feed(
             FeedSpec(
@@ -119,7 +119,7 @@ class NewsletterGenerator(Generator):
             title=issue.subject,
             url=issue.url,
             content_html=content,
-            summary_html=plain(issue.preheader),
+            summary_html=escape(issue.preheader),
             published=issue.date,
             source=issue.source,
         )
@@ -205,6 +205,7 @@ class NewsletterGenerator(Generator):
             save_rendered(
                 RenderedIssue(
                     number=issue.number,
+                    source=str(issue.path),
                     subject=issue.subject,
                     preheader=issue.preheader,
                     status=issue.status,
@@ -223,4 +224,4 @@ class NewsletterGenerator(Generator):
                 directory,
             )
             rendered.add(issue.number)
-        remove_stale(directory, rendered)
+        remove_stale(directory, Path(self.settings["PATH"]), rendered)

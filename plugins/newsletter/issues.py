@@ -116,8 +116,9 @@ def _text(metadata: dict[str, Any], key: str) -> str:
     return "\n".join(value) if isinstance(value, list) else str(value).strip()
 
 
-def _words(value: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(word.strip() for word in value.split(",") if word.strip()))
+def _items(value: str) -> list[str]:
+    """The entries of a comma-separated list."""
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def read_issue(path: Path, settings: dict[str, Any]) -> Issue:
@@ -130,7 +131,9 @@ def read_issue(path: Path, settings: dict[str, Any]) -> Issue:
     try:
         intro, metadata = MarkdownReader(settings).read(str(path))
     except ValueError as error:
-        raise IssueError(source, [f"cannot read it: {error}"]) from None
+        raise IssueError(
+            source, [f"cannot read it: {error} (dates look like 2026-11-19 08:00)"]
+        ) from None
     problems: list[str] = []
     subject = _text(metadata, "subject")
     preheader = _text(metadata, "preheader")
@@ -147,7 +150,7 @@ def read_issue(path: Path, settings: dict[str, Any]) -> Issue:
     status = _text(metadata, "status").lower() or "draft"
     if status not in STATUSES:
         problems.append(f"Status {status!r} is unknown; use 'Status: draft' or 'Status: ready'")
-    posts = [slug.strip() for slug in _text(metadata, "posts").split(",") if slug.strip()]
+    posts = _items(_text(metadata, "posts"))
     for slug in dict.fromkeys(slug for slug in posts if posts.count(slug) > 1):
         problems.append(f"Posts lists {slug!r} more than once")
     if not posts and not intro.strip():
@@ -173,7 +176,7 @@ def read_issue(path: Path, settings: dict[str, Any]) -> Issue:
         date=set_date_tzinfo(date, settings.get("TIMEZONE", "UTC")),
         posts=tuple(posts),
         preheader=preheader,
-        segment=tuple(tag.lower() for tag in _words(_text(metadata, "segment"))),
+        segment=tuple(dict.fromkeys(tag.lower() for tag in _items(_text(metadata, "segment")))),
         status=status,
         intro_html=intro,
     )

@@ -6,18 +6,22 @@ every value bound for a header is checked here first, and refused rather than cl
 
 `compose` writes a multipart/alternative message (plain text first, then HTML, both
 UTF-8 quoted-printable) as bytes with CRLF line ends, without building an EmailMessage:
-the sender composes one message per contact, and this is the cheap way.
+the sender composes one message per contact, and this is the cheap way. Quoted-printable
+segments joined by soft line breaks (`join_encoded`) decode to the joined text, so a
+template encoded once can be completed per reader by encoding only what differs.
 """
 
 from __future__ import annotations
 
 import binascii
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid
+from functools import lru_cache
+from typing import Any
 
 from plugins.errors import NurtureError
 
@@ -30,6 +34,12 @@ _HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
 _ADDRESS = re.compile(r"[^\s@<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 # Quoted-printable output never contains "=_", so this boundary cannot occur in a part.
 BOUNDARY = "=_nurture_alternative"
+SOFT_BREAK = b"=\r\n"
+_PART = (
+    "Content-Type: text/{}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+)
+_PLAIN = _PART.format("plain").encode("ascii")
+_HTML = _PART.format("html").encode("ascii")
 
 
 class HeaderError(NurtureError):
@@ -75,33 +85,44 @@ class Address:
         return formataddr((self.name, self.email), charset="utf-8")
 
 
+@lru_cache(maxsize=4096)
 def _encoded(name: str, value: str) -> str:
     charset = "us-ascii" if value.isascii() else "utf-8"
     return Header(value, charset, header_name=name).encode(linesep="\r\n")
 
 
-def _part(subtype: str, body: str) -> bytes:
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
-    encoded = binascii.b2a_qp(lines.encode("utf-8"), istext=True)
-    return (
-        f"Content-Type: text/{subtype}; charset=utf-8\r\n"
-        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-    ).encode("ascii") + encoded
+def quoted_printable(text: str) -> bytes:
+    """`text` as UTF-8 quoted-printable with CRLF line ends and lines of at most 76 bytes."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    return binascii.b2a_qp(lines, istext=True).replace(b"\n", b"\r\n")
 
 
-def compose(
+def join_encoded(segments: Iterable[bytes]) -> bytes:
+    """Quoted-printable segments as one body that decodes to their texts run together."""
+    return SOFT_BREAK.join(segments)
+
+
+def compose(*, text: str, html: str, **fields: Any) -> bytes:
+    """The message as bytes ready for SMTP: text/plain first, then text/html.
+
+    Takes the keyword arguments of `compose_encoded`, with the parts as text.
+    """
+    return compose_encoded(text=quoted_printable(text), html=quoted_printable(html), **fields)
+
+
+def compose_encoded(
     *,
     sender: Address,
     to: Address,
     subject: str,
-    text: str,
-    html: str,
+    text: bytes,
+    html: bytes,
     reply_to: Address | None = None,
     date: datetime | None = None,
     message_id: str | None = None,
     headers: Sequence[tuple[str, str]] = (),
 ) -> bytes:
-    """The message as bytes ready for SMTP: text/plain first, then text/html.
+    """The message with parts already quoted-printable (see `quoted_printable`).
 
     `headers` are extra (name, value) pairs such as List-Unsubscribe; every value is
     checked, and a bad one raises HeaderError.
@@ -131,9 +152,11 @@ def compose(
             "\r\n".join(lines).encode("ascii"),
             b"\r\n",
             delimiter,
-            _part("plain", text),
+            _PLAIN,
+            text,
             delimiter,
-            _part("html", html),
+            _HTML,
+            html,
             f"\r\n--{BOUNDARY}--\r\n".encode("ascii"),
         )
     )

@@ -94,9 +94,8 @@ def render_email(
         "intro_html": Markup(intro_html),  # noqa: S704 (the owner's own Markdown)
         "intro_text": html_to_text(intro_html),
         "posts": posts,
-        "signature": settings.signature.splitlines(),
+        "signature": [part.splitlines() for part in settings.signature.split("\n\n")],
         "postal_address": settings.postal_address,
-        "sender_name": settings.sender.name,
         **TOKENS,
     }
     html = _INLINER.inline(env.get_template("email/issue.html").render(values))

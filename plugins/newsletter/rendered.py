@@ -4,9 +4,10 @@ The build renders each issue's email once, with placeholders where the reader's 
 name, address and unsubscribe link go, and saves it under `cache/newsletter/<n>/`
 (`issue.json`, `email.html`, `email.txt`; see docs/newsletter.md for why not in
 output/). `load_rendered` reads it back; `RenderedIssue.personalise` fills the
-placeholders for one contact by joining precomputed pieces, so personalising thousands
-of messages a second costs almost nothing. Values are HTML-escaped for the HTML part;
-a contact's data is inserted once and never re-read as a placeholder.
+placeholders for one contact by joining precomputed pieces, and `message` joins pieces
+quoted-printable-encoded once per issue, so a personalised message costs microseconds.
+Values are HTML-escaped for the HTML part; a contact's data is inserted once and never
+re-read as a placeholder.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pelican.settings import read_settings
 
 from plugins.errors import NurtureError
 
-from .message import Address, compose
+from .message import Address, compose_encoded, join_encoded, quoted_printable
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("first_name", "email", "unsubscribe_url")
@@ -59,21 +60,27 @@ class Reader:
     first_name: str = ""
 
 
-Pieces = tuple[tuple[str, ...], tuple[int, ...]]
+@dataclass(frozen=True)
+class Template:
+    """Text split at its placeholders: literal pieces at even positions, field names at odd."""
 
+    parts: tuple[str, ...]
+    encoded: tuple[bytes, ...]  # each part quoted-printable (a field name's part is unused)
 
-def _pieces(template: str) -> Pieces:
-    """The template split at its placeholders, and where the field names are."""
-    parts = tuple(_TOKEN.split(template))
-    return parts, tuple(range(1, len(parts), 2))
+    @classmethod
+    def parse(cls, text: str) -> Template:
+        parts = tuple(_TOKEN.split(text))
+        return cls(parts, tuple(quoted_printable(part) for part in parts))
 
+    def fill(self, values: dict[str, str]) -> str:
+        parts = list(self.parts)
+        parts[1::2] = [values[name] for name in self.parts[1::2]]
+        return "".join(parts)
 
-def _fill(pieces: Pieces, values: dict[str, str]) -> str:
-    parts, fields = pieces
-    filled = list(parts)
-    for index in fields:
-        filled[index] = values[parts[index]]
-    return "".join(filled)
+    def fill_encoded(self, values: dict[str, str]) -> bytes:
+        encoded = list(self.encoded)
+        encoded[1::2] = [quoted_printable(values[name]) for name in self.parts[1::2]]
+        return join_encoded(encoded)
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,7 @@ class RenderedIssue:
     """One issue's email as built, ready to personalise for each reader."""
 
     number: int
+    source: str
     subject: str
     preheader: str
     status: str
@@ -95,29 +103,35 @@ class RenderedIssue:
     fallback_name: str
     html: str = field(repr=False)
     text: str = field(repr=False)
-    _html: Pieces = field(init=False, repr=False, compare=False)
-    _text: Pieces = field(init=False, repr=False, compare=False)
+    _html: Template = field(init=False, repr=False, compare=False)
+    _text: Template = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_html", _pieces(self.html))
-        object.__setattr__(self, "_text", _pieces(self.text))
+        object.__setattr__(self, "_html", Template.parse(self.html))
+        object.__setattr__(self, "_text", Template.parse(self.text))
 
     def unsubscribe_url(self, email: str) -> str:
         """The configured unsubscribe link for this address."""
         return self.unsubscribe_template.replace("{email}", quote(email, safe="@"))
 
-    def personalise(
-        self, recipient: Recipient, unsubscribe_url: str | None = None
-    ) -> tuple[str, str]:
-        """(text, html) for one reader; `unsubscribe_url` overrides the configured link."""
+    def _values(
+        self, recipient: Recipient, unsubscribe_url: str | None
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The reader's values as text, and HTML-escaped."""
         name = " ".join(_CONTROL.sub(" ", recipient.first_name).split()) or self.fallback_name
         values = {
             "first_name": name,
             "email": recipient.email,
             "unsubscribe_url": unsubscribe_url or self.unsubscribe_url(recipient.email),
         }
-        escaped = {key: escape(value, quote=True) for key, value in values.items()}
-        return _fill(self._text, values), _fill(self._html, escaped)
+        return values, {key: escape(value, quote=True) for key, value in values.items()}
+
+    def personalise(
+        self, recipient: Recipient, unsubscribe_url: str | None = None
+    ) -> tuple[str, str]:
+        """(text, html) for one reader; `unsubscribe_url` overrides the configured link."""
+        values, escaped = self._values(recipient, unsubscribe_url)
+        return self._text.fill(values), self._html.fill(escaped)
 
     def message(
         self,
@@ -130,14 +144,14 @@ class RenderedIssue:
         headers: Sequence[tuple[str, str]] = (),
     ) -> bytes:
         """The whole message for `recipient`, addressed to them (or to `to`)."""
-        text, html = self.personalise(recipient, unsubscribe_url)
-        return compose(
+        values, escaped = self._values(recipient, unsubscribe_url)
+        return compose_encoded(
             sender=self.sender,
             to=to or Address(recipient.email, recipient.first_name),
             reply_to=self.reply_to,
             subject=subject_prefix + self.subject,
-            text=text,
-            html=html,
+            text=self._text.fill_encoded(values),
+            html=self._html.fill_encoded(escaped),
             message_id=message_id,
             headers=headers,
         )
@@ -145,6 +159,7 @@ class RenderedIssue:
     def manifest(self) -> dict[str, object]:
         return {
             "number": self.number,
+            "source": self.source,
             "subject": self.subject,
             "preheader": self.preheader,
             "status": self.status,
@@ -180,13 +195,23 @@ def save_rendered(issue: RenderedIssue, directory: Path) -> Path:
     return folder
 
 
-def remove_stale(directory: Path, keep: set[int]) -> None:
-    """Delete what earlier builds rendered for issues this build did not render."""
+def remove_stale(directory: Path, content: Path, keep: set[int]) -> None:
+    """Delete what earlier builds of `content` rendered for issues not in `keep`.
+
+    Folders rendered from another content directory (a test site, a second project
+    sharing the cache) are left alone.
+    """
     if not directory.is_dir():
         return
     for folder in directory.iterdir():
-        if folder.is_dir() and folder.name.isdigit() and int(folder.name) not in keep:
-            shutil.rmtree(folder)
+        if not folder.name.isdigit() or int(folder.name) in keep:
+            continue
+        try:
+            source = Path(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["source"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if source.parent.parent == content:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def rendered_directory(settings_file: Path = ROOT / "pelicanconf.py") -> Path:
@@ -209,6 +234,7 @@ def load_rendered(number: int, directory: Path | None = None) -> RenderedIssue:
         ) from None
     return RenderedIssue(
         number=data["number"],
+        source=data["source"],
         subject=data["subject"],
         preheader=data["preheader"],
         status=data["status"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.helpers import BIN, copy_project, run
+from tests.helpers import BIN, ROOT, copy_project, run
 
 INVOKE = str(BIN / "invoke")
 SITEURL = "https://news.example"
@@ -96,7 +97,8 @@ Before the posts, [the third post]({filename}/posts/post-c.md) is worth a look, 
 
 @pytest.fixture(scope="session")
 def newsletter_site(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """Good and bad issues built together, with stale email output from an earlier build."""
+    """Good and bad issues built together, after earlier builds of this content (issue 42)
+    and of another content folder (43) left rendered emails in the cache."""
     content = tmp_path_factory.mktemp("newsletter-content") / "content"
     (content / "images").mkdir(parents=True)
     (content / "images" / "card.svg").write_text(CARD_SVG, encoding="utf-8")
@@ -154,10 +156,17 @@ Status: ready
         "Subject: Twelve\nDate: 2026-03-01\nPosts: post-a\nStatus: ready",
         "Write your intro here, in your own voice: and so on.",
     )
+    write_issue(
+        content,
+        "13",
+        "Subject: Thirteen\nDate: 2026-03-01\nPosts: post-a\nStatus: draft",
+        "\n\n".join([WORDS * 3] * 250),
+    )
     root = copy_project(tmp_path_factory.mktemp("newsletter-project"), content=content)
-    stale = root / "cache" / "newsletter" / "42"
-    stale.mkdir(parents=True)
-    (stale / "issue.json").write_text("{}", encoding="utf-8")
+    for number, source in (("42", root / "content/newsletter/42.md"), ("43", ROOT / "x/y.md")):
+        earlier = root / "cache" / "newsletter" / number
+        earlier.mkdir(parents=True)
+        (earlier / "issue.json").write_text(json.dumps({"source": str(source)}))
     return build_project(root)
 
 

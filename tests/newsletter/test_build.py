@@ -19,6 +19,7 @@ PROBLEMS = {
     "11.md": "the image {static}/images/card.svg in the intro has no alt text",
     "12.md": "the intro is still the placeholder",
     "notes.md": "the file name must be the issue number",
+    "13.md": "the email is 1",
 }
 
 
@@ -39,10 +40,12 @@ def test_good_issues_still_get_pages_and_emails_and_bad_ones_get_nothing(newslet
     output, rendered = newsletter_site.output, newsletter_site.rendered
     assert (output / "newsletter/1/index.html").is_file()
     assert (output / "newsletter/2/index.html").is_file()
-    assert sorted(p.name for p in rendered.iterdir()) == ["1", "2", "3"], "42 was stale"
+    assert sorted(p.name for p in rendered.iterdir()) == ["1", "2", "3", "43"], "42 was stale"
     for number in ("4", "5", "6", "7", "8", "9", "10", "11", "12"):
         assert not (output / "newsletter" / number).exists()
         assert not (output / "newsletter/drafts" / number).exists()
+    assert (output / "newsletter/drafts/13/index.html").is_file(), "too big for email, not web"
+    assert "KB, over the 100 KB Gmail shows unclipped" in newsletter_site.stdout
 
 
 def test_archive_lists_ready_issues_newest_first_and_not_drafts(newsletter_site):

@@ -51,6 +51,18 @@ def test_message_is_multipart_alternative_text_then_html(issue, raw):
     assert parsed.defects == []
 
 
+@pytest.mark.parametrize("name", ["Ada", "Zoë = “Z” & <b>", ""])
+def test_message_bodies_decode_to_exactly_what_personalise_gives(issue, name):
+    reader = Reader("z@example.org", name)
+    raw = issue.message(reader)
+    message = email.message_from_bytes(raw, policy=policy.default)
+    text, html = issue.personalise(reader)
+    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    assert message.get_body(("html",)).get_content().replace("\r\n", "\n") == html
+    body = raw.split(b"\r\n\r\n", 1)[1]
+    assert body.isascii() and max(len(line) for line in body.split(b"\r\n")) <= 76
+
+
 def test_html_links_are_absolute_and_styles_inlined_and_it_is_small(issue, raw):
     _, html = issue.personalise(Reader("ada@example.org", "Ada"))
     page = BeautifulSoup(html, "html.parser")
