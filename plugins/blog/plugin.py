@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from pathlib import Path
@@ -37,7 +38,8 @@ def initialized(pelican: Any) -> None:
     services = list(config.get("SHARE_LINKS", []))
     config.setdefault("JINJA_GLOBALS", {}).update(
         author_profile=profiles.get,
-        share_links=lambda title, url: share.share_links(title, url, services),
+        # Settings are pickled with Pelican's content cache: no lambdas in here.
+        share_links=functools.partial(share.share_links, services=services),
     )
 
 
