@@ -65,12 +65,14 @@ class Template:
     """Text split at its placeholders: literal pieces at even positions, field names at odd."""
 
     parts: tuple[str, ...]
-    encoded: tuple[bytes, ...]  # each part quoted-printable (a field name's part is unused)
+    encoded: tuple[bytes, ...]  # the literal pieces quoted-printable, b"" for the fields
 
     @classmethod
     def parse(cls, text: str) -> Template:
         parts = tuple(_TOKEN.split(text))
-        return cls(parts, tuple(quoted_printable(part) for part in parts))
+        return cls(
+            parts, tuple(b"" if i % 2 else quoted_printable(part) for i, part in enumerate(parts))
+        )
 
     def fill(self, values: dict[str, str]) -> str:
         parts = list(self.parts)
@@ -224,29 +226,27 @@ def load_rendered(number: int, directory: Path | None = None) -> RenderedIssue:
     folder = (directory or rendered_directory()) / str(number)
     try:
         data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        html = (folder / HTML).read_text(encoding="utf-8")
-        text = (folder / TEXT).read_text(encoding="utf-8")
-    except (OSError, ValueError):
+        return RenderedIssue(
+            number=data["number"],
+            source=data["source"],
+            subject=data["subject"],
+            preheader=data["preheader"],
+            status=data["status"],
+            date=datetime.fromisoformat(data["date"]),
+            posts=tuple(data["posts"]),
+            segment=tuple(data["segment"]),
+            url=data["url"],
+            siteurl=data["siteurl"],
+            sender=Address(*data["sender"]),
+            reply_to=Address(*data["reply_to"]),
+            unsubscribe_template=data["unsubscribe_template"],
+            fallback_name=data["fallback_name"],
+            html=(folder / HTML).read_text(encoding="utf-8"),
+            text=(folder / TEXT).read_text(encoding="utf-8"),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
         raise NotRendered(
             f"issue {number} has no rendered email in {folder}: check that "
             f"content/newsletter/{number}.md exists, then build (`invoke build`) and fix "
             "any error it reports"
         ) from None
-    return RenderedIssue(
-        number=data["number"],
-        source=data["source"],
-        subject=data["subject"],
-        preheader=data["preheader"],
-        status=data["status"],
-        date=datetime.fromisoformat(data["date"]),
-        posts=tuple(data["posts"]),
-        segment=tuple(data["segment"]),
-        url=data["url"],
-        siteurl=data["siteurl"],
-        sender=Address(*data["sender"]),
-        reply_to=Address(*data["reply_to"]),
-        unsubscribe_template=data["unsubscribe_template"],
-        fallback_name=data["fallback_name"],
-        html=html,
-        text=text,
-    )
