@@ -147,6 +147,7 @@ CONTACT_EMAIL = "hello@warmleads.example"
 MENUITEMS = [
     ("Archives", "archives/"),
     ("Topics", "categories/"),
+    ("Newsletter", "newsletter/"),
 ]
 DISPLAY_PAGES_ON_MENU = True
 DISPLAY_CATEGORIES_ON_MENU = False

@@ -16,10 +16,13 @@ from pathlib import Path
 from invoke import Collection, Exit, task
 
 from plugins.blog import build as site
+from plugins.newsletter import preview as newsletter_preview
+from plugins.newsletter import rendered
 
 ROOT = Path(__file__).resolve().parent
 SETTINGS_BASE = ROOT / "pelicanconf.py"
 SETTINGS_PUBLISH = ROOT / "publishconf.py"
+DEMO_ISSUE = 2
 
 
 def _passthrough() -> list[str]:
@@ -118,12 +121,22 @@ def gh_pages(c):
 
 @task
 def demo(c):
-    """Build the sample site (and whatever the plugins add) and say where to look."""
+    """Build the sample site and newsletter, then say where to look."""
     result = _build(SETTINGS_BASE)
-    print(f"\nThe sample blog is in {result.output_path}/")
-    print("Open it with:  make serve   (or .venv/bin/invoke serve)  then http://127.0.0.1:8000/")
     if result.errors:
         raise Exit(f"error: the build had {len(result.errors)} error(s)", code=1)
+    issue = rendered.load_rendered(DEMO_ISSUE, rendered.rendered_directory(SETTINGS_BASE))
+    html, text = newsletter_preview.write_preview(
+        issue, newsletter_preview.default_recipient(issue)
+    )
+    print(f"""
+The sample blog is in {result.output_path}/
+  open it:        make serve  (or .venv/bin/invoke serve), then http://127.0.0.1:8000/
+  newsletter:     http://127.0.0.1:8000/newsletter/
+  issue {issue.number} as an email, as a reader receives it:
+                  {html}
+                  {text}
+  more commands:  .venv/bin/invoke --list""")
 
 
 ns = Collection(clean, build, rebuild, regenerate, serve, reserve, preview, livereload, publish)

@@ -23,6 +23,7 @@ class _State:
         self.articles: list[Any] = []
         self.pages: list[Any] = []
         self.taxonomies: list[tuple[Any, Any]] = []
+        self.generators: list[Any] = []
 
 
 _state = _State()
@@ -81,6 +82,10 @@ def pages_finalized(generator: Any) -> None:
     _state.pages = list(generator.pages)
 
 
+def generators_finalized(generators: list[Any]) -> None:
+    _state.generators = generators
+
+
 def finalized(pelican: Any) -> None:
     config = pelican.settings
     siteurl = config["ABSOLUTE_SITEURL"]
@@ -90,6 +95,9 @@ def finalized(pelican: Any) -> None:
     entries += [(p.url, None) for p in _state.pages]
     entries += [(t.url, max(a.date for a in arts)) for t, arts in _state.taxonomies if arts]
     entries.append((config.get("ARCHIVES_URL", "archives.html"), None))
+    # Other generators (the newsletter's) list their pages through `sitemap_entries()`.
+    for generator in _state.generators:
+        entries += getattr(generator, "sitemap_entries", list)()
     sitemap.write_if_changed(output / "sitemap.xml", sitemap.sitemap_xml(siteurl, entries))
     sitemap.write_if_changed(output / "robots.txt", sitemap.robots_txt(siteurl))
 
@@ -98,4 +106,5 @@ def register() -> None:
     signals.initialized.connect(initialized)
     signals.article_generator_finalized.connect(articles_finalized)
     signals.page_generator_finalized.connect(pages_finalized)
+    signals.all_generators_finalized.connect(generators_finalized)
     signals.finalized.connect(finalized)

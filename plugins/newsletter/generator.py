@@ -103,6 +103,11 @@ class NewsletterGenerator(Generator):
         )
         return IssuePage(issue, intro, [posts[slug] for slug in issue.posts])
 
+    def sitemap_entries(self) -> list[tuple[str, datetime | None]]:
+        """The archive and every ready issue, for the blog plugin's sitemap.xml."""
+        newest = self.ready[0].issue.date if self.ready else None
+        return [(ARCHIVE_URL, newest), *((page.issue.url, page.issue.date) for page in self.ready)]
+
     @property
     def siteurl(self) -> str:
         return (self.settings.get("SITEURL") or "").rstrip("/")

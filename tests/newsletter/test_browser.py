@@ -8,7 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from plugins.newsletter import Reader, load_rendered
 from tests.helpers import serve_directory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 WIDTHS = (375, 600)
 # Elements whose right edge is past the viewport (hidden ones, like the preheader, aside).

@@ -170,6 +170,9 @@ def test_sitemap_lists_every_published_post_with_absolute_urls(sample_site):
     for meta in POSTS:
         assert f"{siteurl}/{meta['date']:%Y/%m}/{meta['slug']}/" in locations
     assert f"{siteurl}/about/" in locations
+    issues = sorted((ROOT / "content/newsletter").glob("*.md"))
+    assert f"{siteurl}/newsletter/" in locations
+    assert all(f"{siteurl}/newsletter/{issue.stem}/" in locations for issue in issues)
     assert not any("drafts" in loc for loc in locations)
     for lastmod in tree.findall("s:url/s:lastmod", namespace):
         assert datetime.fromisoformat(lastmod.text).tzinfo is not None
