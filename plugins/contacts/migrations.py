@@ -89,6 +89,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        2,
+        "subscribe requests (double opt-in)",
+        (
+            """
+            CREATE TABLE subscribe_requests (
+                email TEXT PRIMARY KEY,           -- normalised; one open request per address
+                token TEXT NOT NULL UNIQUE,       -- random; the signed confirmation link names it
+                first_name TEXT NOT NULL DEFAULT '',
+                tags TEXT NOT NULL DEFAULT '[]',  -- JSON list
+                source TEXT NOT NULL,
+                requested TEXT NOT NULL
+            ) WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

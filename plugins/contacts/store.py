@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Self
 
@@ -44,6 +45,18 @@ def now() -> dt.datetime:
 def email_hash(address: str) -> str:
     """What a forgotten address leaves behind: the SHA-256 of its normalised form."""
     return hashlib.sha256(address.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SubscribeRequest:
+    """A sign-up waiting for the link in its confirmation email to be opened (double opt-in)."""
+
+    email: str
+    token: str
+    first_name: str
+    tags: tuple[str, ...]
+    source: str
+    requested: dt.datetime
 
 
 class Store:
@@ -208,6 +221,12 @@ class Store:
         ).fetchone()
         return _contact(row) if row else None
 
+    def contact_by_id(self, contact_id: int) -> Contact | None:
+        row = self._conn.execute(
+            "SELECT * FROM contact_rows WHERE id = ?", (contact_id,)
+        ).fetchone()
+        return _contact(row) if row else None
+
     def get_contact(self, email: str) -> Contact:
         """The contact with this address; raise ContactNotFound."""
         found = self.find_contact(email)
@@ -354,6 +373,7 @@ class Store:
         address = normalize_email(email)
         with self.transaction():
             erased = self._conn.execute("DELETE FROM contacts WHERE email = ?", (address,))
+            self._conn.execute("DELETE FROM subscribe_requests WHERE email = ?", (address,))
             self._conn.execute(
                 "INSERT OR IGNORE INTO suppressions (email_sha256, reason, created) "
                 "VALUES (?, 'forgotten', ?)",
@@ -363,6 +383,63 @@ class Store:
         # the old rows are gone from disk too (secure_delete zeroes them in the file).
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return erased.rowcount > 0
+
+    def unforget(self, email: str) -> bool:
+        """Lift the forgotten mark: only for an owner who proved the address and asked back in.
+
+        The subscriptions service calls this when the link in a confirmation email sent to
+        the address is opened. Returns whether the address was forgotten.
+        """
+        with self.transaction():
+            cursor = self._conn.execute(
+                "DELETE FROM suppressions WHERE email_sha256 = ? AND reason = 'forgotten'",
+                (email_hash(normalize_email(email)),),
+            )
+        return cursor.rowcount > 0
+
+    # Subscribe requests: a sign-up waits here until its confirmation link is opened.
+
+    def save_subscribe_request(
+        self, email: str, *, first_name: str, tags: Iterable[str], source: str, when: dt.datetime
+    ) -> SubscribeRequest:
+        """Open the request for this address, or refresh the open one (which keeps its token)."""
+        with self.transaction():
+            row = self._conn.execute(
+                "INSERT INTO subscribe_requests "
+                "(email, token, first_name, tags, source, requested) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (email) DO UPDATE SET "
+                "first_name = excluded.first_name, tags = excluded.tags, "
+                "source = excluded.source, requested = excluded.requested RETURNING *",
+                (
+                    normalize_email(email),
+                    secrets.token_urlsafe(16),
+                    clean_line(first_name, "first name"),
+                    json.dumps(clean_tags(",".join(tags))),
+                    clean_line(source, "consent source"),
+                    when.isoformat(),
+                ),
+            ).fetchone()
+        return _subscribe_request(row)
+
+    def subscribe_request(self, token: str) -> SubscribeRequest | None:
+        row = self._conn.execute(
+            "SELECT * FROM subscribe_requests WHERE token = ?", (token,)
+        ).fetchone()
+        return _subscribe_request(row) if row else None
+
+    def delete_subscribe_request(self, email: str) -> None:
+        with self.transaction():
+            self._conn.execute(
+                "DELETE FROM subscribe_requests WHERE email = ?", (normalize_email(email),)
+            )
+
+    def delete_subscribe_requests_before(self, moment: dt.datetime) -> int:
+        """Drop the requests made before `moment` (expired); return how many."""
+        with self.transaction():
+            cursor = self._conn.execute(
+                "DELETE FROM subscribe_requests WHERE requested < ?", (moment.isoformat(),)
+            )
+        return cursor.rowcount
 
     # Touches
 
@@ -517,6 +594,12 @@ class Store:
         cursor = self._conn.execute(sql, params)
         while rows := cursor.fetchmany(_FETCH):
             yield from map(_contact, rows)
+
+
+def _subscribe_request(row: tuple) -> SubscribeRequest:
+    email, token, first_name, tags, source, requested = row
+    moment = dt.datetime.fromisoformat(requested)
+    return SubscribeRequest(email, token, first_name, tuple(json.loads(tags)), source, moment)
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
