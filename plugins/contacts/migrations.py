@@ -105,6 +105,41 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        3,
+        "the send ledger: one row per (newsletter issue, contact)",
+        (
+            # contact_id becomes NULL when the contact is forgotten: the row (and with it the
+            # issue's counts) stays, says nothing about the person, and can never match anyone
+            # else, because contact ids are never reused.
+            """
+            CREATE TABLE sends (
+                id INTEGER PRIMARY KEY,
+                issue INTEGER NOT NULL,
+                contact_id INTEGER REFERENCES contacts (id) ON DELETE SET NULL,
+                state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending',
+                    'sent', 'deferred', 'failed', 'bounced', 'unknown')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                reply TEXT NOT NULL DEFAULT '',       -- the last SMTP reply or problem
+                message_id TEXT NOT NULL,             -- stable per (issue, contact)
+                bounce TEXT CHECK (bounce IN ('soft', 'hard')),  -- from a bounce report
+                reserved TEXT,    -- boot id of the machine whose send run may start this row
+                created TEXT NOT NULL,
+                updated TEXT NOT NULL,
+                UNIQUE (issue, contact_id)
+            )
+            """,
+            "CREATE INDEX sends_by_state ON sends (issue, state)",
+            "CREATE INDEX sends_by_contact ON sends (contact_id, issue)",
+            # A reply may quote the address: it goes with the contact.
+            """
+            CREATE TRIGGER sends_forget_reply BEFORE DELETE ON contacts
+            BEGIN
+                UPDATE sends SET reply = '' WHERE contact_id = OLD.id;
+            END
+            """,
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version
