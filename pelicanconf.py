@@ -186,3 +186,16 @@ NEWSLETTER = {
     "signature": "Warmly,\nOlivia\n\nOlivia Hart · Relationship coach, Warm Leads",
     "postal_address": "Warm Leads, 12 Orchard Row, Bath BA1 1AA, United Kingdom",
 }
+
+# The subscriptions service (plugins/subscriptions, docs/subscriptions.md): sign-up with
+# double opt-in, one-click unsubscribe and posted comments. When SUBSCRIPTIONS_URL is set
+# (e.g. "https://subscribe.warmleads.example"), the sign-up and comment forms post to it;
+# empty, they open the reader's mail client. Run it with `invoke subscriptions.serve`;
+# its signing key comes from NURTURE_SUBSCRIPTIONS_SECRET, never from this file.
+SUBSCRIPTIONS_URL = ""
+SUBSCRIPTIONS = {
+    "tags": ["newsletter"],  # what the site's sign-up forms give a subscriber
+    "confirm_days": 7,
+    "per_ip_hour": 30,
+    "per_address_hour": 5,
+}
