@@ -19,7 +19,7 @@ from plugins.comments.store import load_comments
 from tests.comments.conftest import THREAD_ORDER, Site, write_site
 
 WP = "{http://wordpress.org/export/1.2/}"
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent / "exports"
 
 
 def config_of(site: Site) -> Config:
