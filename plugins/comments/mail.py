@@ -164,7 +164,11 @@ def _date(message: EmailMessage) -> datetime | None:
 
 
 def reply_id(message: EmailMessage, address: str, body: str) -> str:
-    """A stable id from the Message-ID (else sender and text): ingesting twice is a no-op."""
-    message_id = clean_line(str(message.get("Message-ID", "")), 998)
+    """A stable id from the Message-ID (else sender and text): ingesting twice is a no-op.
+
+    The header is read as sent: the email package's parser fails on some malformed
+    Message-IDs (an unclosed domain literal raises AttributeError in Python 3.11)."""
+    raw = next((value for name, value in message.raw_items() if name.lower() == "message-id"), "")
+    message_id = clean_line(str(raw), 998)
     key = message_id or f"{address}\n{body}"
     return hashlib.sha256(key.encode()).hexdigest()[:12]

@@ -48,7 +48,14 @@ def ingest(config: Config, source: Path) -> IngestReport:
         except mail.ReplyError as error:
             report.skipped.append((label, str(error)))
             continue
-        except (email.errors.MessageError, LookupError, ValueError) as error:
+        except (
+            email.errors.MessageError,
+            AttributeError,
+            LookupError,
+            TypeError,
+            ValueError,
+        ) as error:
+            # The email package raises all of these on some malformed messages.
             report.skipped.append((label, f"the message cannot be parsed ({error})"))
             continue
         post = posts.get(comment.post)

@@ -136,11 +136,10 @@ def format_comment(comment: Comment, *, with_post: bool = False) -> str:
 
 def write_new(path: Path, text: str) -> None:
     """Create `path` with `text` atomically; refuse to replace an existing file."""
+    data = text.encode("utf-8")  # text that cannot be written fails before any file exists
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=".tmp-", delete=False
-    ) as handle:
-        handle.write(text)
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=".tmp-", delete=False) as handle:
+        handle.write(data)
     try:
         os.link(handle.name, path)
     except FileExistsError:

@@ -22,6 +22,7 @@ from plugins.errors import NurtureError
 
 from . import contact, importer, moderation
 from . import export as exporter
+from .clean import printable
 from .model import Comment
 from .settings import Config, load
 from .store import Problem
@@ -45,9 +46,15 @@ def _config(settings: str) -> Config:
         return load(Path(settings) if settings else ROOT / "pelicanconf.py")
 
 
+def _shown(text: object) -> str:
+    """Text from outside (a name, a file name, an import's field) as rich prints it
+    literally: no control characters or escape sequences, no markup."""
+    return escape(printable(str(text)))
+
+
 def _warn(problems: list[Problem]) -> None:
     for problem in problems:
-        console.print(f"[yellow]warning:[/] {escape(str(problem.path))}: {escape(problem.reason)}")
+        console.print(f"[yellow]warning:[/] {_shown(problem.path)}: {_shown(problem.reason)}")
 
 
 def _when(comment: Comment) -> str:
@@ -63,10 +70,10 @@ def ingest(c, path, settings=""):
     for comment in report.added:
         reply = f" (reply to {comment.replyto})" if comment.replyto else ""
         console.print(
-            f"queued {comment.id}: {escape(comment.author)} on {comment.post}{escape(reply)}"
+            f"queued {comment.id}: {_shown(comment.author)} on {_shown(comment.post)}{reply}"
         )
     for label, reason in report.skipped:
-        console.print(f"[yellow]skipped[/] {escape(label)}: {escape(reason)}")
+        console.print(f"[yellow]skipped[/] {_shown(label)}: {_shown(reason)}")
     console.print(
         f"{len(report.added)} queued, {len(report.known)} seen before, "
         f"{len(report.skipped)} skipped."
@@ -92,10 +99,10 @@ def pending(c, full=False, settings=""):
         text = comment.body if full else " ".join(comment.body.split())
         if not full and len(text) > 160:
             text = text[:160] + "…"
-        console.print(f"[bold]{comment.id}[/]  on {comment.post}{reply}  {_when(comment)}")
-        console.print(f"  from {escape(comment.author)} <{escape(comment.email)}>")
+        console.print(f"[bold]{comment.id}[/]  on {_shown(comment.post)}{reply}  {_when(comment)}")
+        console.print(f"  from {_shown(comment.author)} <{_shown(comment.email)}>")
         if comment.url:
-            console.print(f"  website {escape(comment.url)}")
+            console.print(f"  website {_shown(comment.url)}")
         console.print(escape(text), style="dim" if not full else "", soft_wrap=full)
         console.print()
     console.print("Approve with `invoke comments.approve ID`, reject with `comments.reject ID`.")
@@ -113,14 +120,14 @@ def approve(c, comment_id, add_contact=False, settings=""):
     config = _config(settings)
     with _library():
         comment, path, post = moderation.approve(config, comment_id)
-    console.print(f"approved {comment.id}: wrote {escape(str(path))}; `invoke build` publishes it")
+    console.print(f"approved {comment.id}: wrote {_shown(path)}; `invoke build` publishes it")
     if add_contact:
         try:
             result = contact.add_commenter(comment, post, database_path())
         except NurtureError as error:
             raise Exit(f"error: comment {comment.id} was approved, but {error}", code=1) from None
         verb = "added" if result.created else "updated"
-        console.print(f"{verb} contact {escape(result.contact.email)} with a 'comment' touch")
+        console.print(f"{verb} contact {_shown(result.contact.email)} with a 'comment' touch")
 
 
 @task(help={"comment_id": "the ID shown by comments.pending", "settings": SETTINGS_HELP})
@@ -129,7 +136,7 @@ def reject(c, comment_id, settings=""):
     config = _config(settings)
     with _library():
         comment = moderation.reject(config, comment_id)
-    console.print(f"rejected {comment.id} from {escape(comment.author)}")
+    console.print(f"rejected {comment.id} from {_shown(comment.author)}")
 
 
 @task(
@@ -160,7 +167,7 @@ def export(c, format="json", output="", settings=""):
     except OSError as error:
         raise Exit(f"error: cannot write {output}: {error.strerror}", code=1) from None
     console.print(
-        f"wrote {result.comments} comment(s) on {result.posts} post(s) to {escape(output)}"
+        f"wrote {result.comments} comment(s) on {result.posts} post(s) to {_shown(output)}"
     )
 
 
@@ -190,11 +197,11 @@ def import_(c, file, dry_run=False, settings=""):
         f"{report.present} already here"
     )
     for reason, count in sorted(report.skipped.items()):
-        console.print(f"skipped {count} {reason} comment(s)")
+        console.print(f"skipped {count} {_shown(reason)} comment(s)")
     if report.unmatched:
         console.print(
             f"[yellow]{sum(report.unmatched.values())} comment(s) matched no post[/] "
             "(post slug, URL and title all differ):"
         )
         for where, count in sorted(report.unmatched.items()):
-            console.print(f"  {escape(where)}: {count}")
+            console.print(f"  {_shown(where)}: {count}")

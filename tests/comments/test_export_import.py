@@ -247,3 +247,22 @@ def test_dry_run_writes_nothing(empty_site: Site) -> None:
 def test_an_unknown_export_format_is_refused(fresh_site: Site) -> None:
     with pytest.raises(CommentsError, match="unknown format 'yaml'; choose json, csv, wxr"):
         export.export(config_of(fresh_site), "yaml")
+
+
+def test_characters_xml_cannot_hold_never_break_a_wxr_export(fresh_site: Site) -> None:
+    folder = fresh_site.content / "comments" / "quiet-post"
+    folder.mkdir()
+    (folder / "x.md").write_text(
+        "Author: Xan \uffff]]>\nDate: 2025-02-01 10:00\n\n`a]]>b` and \ufffe done\n",
+        encoding="utf-8",
+    )
+    root = etree.fromstring(export.export(config_of(fresh_site), "wxr").text.encode())
+    [comment] = [
+        c
+        for c in root.iter(f"{WP}comment")
+        if c.find(f"{WP}commentmeta[{WP}meta_value='x']") is not None
+    ]
+    assert comment.findtext(f"{WP}comment_author") == "Xan ]]>"
+    markdown = comment.find(f"{WP}commentmeta[{WP}meta_key='nurture_markdown']")
+    assert markdown.findtext(f"{WP}meta_value") == "`a]]>b` and  done"
+    assert "a]]&gt;b" in comment.findtext(f"{WP}comment_content")

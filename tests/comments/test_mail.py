@@ -146,3 +146,20 @@ def test_wrong_sources_are_clear_errors(tmp_path: Path) -> None:
     (tmp_path / "folder").mkdir()
     with pytest.raises(CommentsError, match="not a Maildir"):
         list(mail.messages(tmp_path / "folder"))
+
+
+def test_an_unencoded_8bit_from_name_is_read_as_utf8() -> None:
+    raw = (
+        b"From: Zo\xc3\xab \xff \xc3\x9cnal <zoe@unal.example>\r\nMessage-ID: <3@unal.example>\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\npost=p\r\nauthor=\r\n"
+        b"body=hi \xef\xbf\xbf\r\n"
+    )
+    comment = parse(raw)
+    assert (comment.author, comment.body) == ("Zoë \ufffd Ünal", "hi")
+    format_comment(comment).encode("utf-8")  # nothing a file cannot hold
+
+
+def test_a_malformed_message_id_still_gives_a_stable_id() -> None:
+    # An unclosed domain literal: the email package's header parser raises on it.
+    raw = _from("r@moore.example").replace(b"<2@evil.example>", b"<20261120.4471@[moore.example>")
+    assert parse(raw).id == parse(raw).id != parse(_from("r@moore.example")).id

@@ -86,3 +86,4 @@ def test_good_urls_and_emails() -> None:
     assert clean_email("Jane@Example.COM") == "Jane@example.com"
     assert clean_email("not an address") == ""
     assert clean_body("a\r\nb\rc\x07\n\n\n") == "a\nb\nc"
+    assert clean_body("xml\ufffe\uffff ok") == "xml ok"

@@ -130,6 +130,12 @@ def test_write_new_never_overwrites(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["1.md"]
 
 
+def test_write_new_leaves_nothing_behind_when_the_text_cannot_be_written(tmp_path: Path) -> None:
+    with pytest.raises(UnicodeEncodeError):
+        write_new(tmp_path / "a" / "1.md", "a lone surrogate \udcff")
+    assert list(tmp_path.rglob("*")) == []
+
+
 def test_queue_add_get_reject(tmp_path: Path) -> None:
     queue = Queue(tmp_path, timezone=LONDON, max_length=100)
     comment = _c("abc123", 1)

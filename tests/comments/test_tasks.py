@@ -109,3 +109,42 @@ def test_mistakes_are_one_line_errors(sample: Site, tmp_path: Path) -> None:
     bad.write_text("<rss><channel>")
     refused(sample.invoke("import", str(bad)), "is not well-formed XML")
     assert not (sample.queue / "pending").exists()
+
+
+OLD_BLOG = """<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel>
+<item><title>Gone</title><link>https://old.example/&#x9b;2J[red]gone</link>
+  <wp:comment><wp:comment_id>1</wp:comment_id><wp:comment_author>A</wp:comment_author>
+    <wp:comment_date_gmt>2019-06-01 09:00:00</wp:comment_date_gmt>
+    <wp:comment_content>Lost.</wp:comment_content><wp:comment_approved>1</wp:comment_approved>
+  </wp:comment>
+  <wp:comment><wp:comment_id>2</wp:comment_id><wp:comment_author>B</wp:comment_author>
+    <wp:comment_date_gmt>2019-06-01 09:00:00</wp:comment_date_gmt>
+    <wp:comment_content>x</wp:comment_content>
+    <wp:comment_approved>1</wp:comment_approved><wp:comment_type>[/bold]</wp:comment_type>
+  </wp:comment>
+</item></channel></rss>"""
+
+
+def test_text_from_outside_prints_as_typed(sample: Site, tmp_path: Path) -> None:
+    """Names, URLs, bodies and import fields are shown literally: never as rich markup,
+    never as terminal control sequences; a raw 8-bit From name is read as UTF-8."""
+    eml = tmp_path / "reply.eml"
+    eml.write_bytes(
+        b'From: "[bold red]Zo\xc3\xab[/] \xff" <zoe@unal.example>\r\n'
+        b"Message-ID: <9@unal.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"post=finding-your-cadence\r\nauthor=\r\nurl=https://zoe.example/[link]\r\n"
+        b"body=[blink]Hi[/blink]\r\n"
+    )
+    assert "[bold red]Zoë[/] \ufffd on finding-your-cadence" in ok(
+        sample.invoke("ingest", str(eml))
+    )
+    listing = ok(sample.invoke("pending"))
+    assert "from [bold red]Zoë[/] \ufffd <zoe@unal.example>" in listing
+    assert "website https://zoe.example/[link]" in listing
+    assert "[blink]Hi[/blink]" in listing
+    old_blog = tmp_path / "old.xml"
+    old_blog.write_text(OLD_BLOG)
+    out = ok(sample.invoke("import", str(old_blog)))
+    assert "skipped 1 [/bold]s comment(s)" in out
+    assert "  https://old.example/2J[red]gone: 1" in out
+    assert not set(out) & {"\x1b", "\x9b"}
