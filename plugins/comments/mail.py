@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .clean import clean_body, clean_email, clean_line, clean_url
-from .model import Comment, CommentsError, valid_id
+from .model import Comment, CommentsError, valid_id, valid_slug
 
 FIELDS = ("post", "replyto", "author", "url", "body")
 _FIELD = re.compile(r"\s*(post|replyto|author|url|body)\s*[=:][ \t]?(.*)", re.IGNORECASE)
@@ -87,7 +87,7 @@ def parse_reply(raw: bytes, *, max_length: int, now: datetime | None = None) -> 
     name, address = _sender(message)
     fields = parse_fields(_plain_text(message))
     post = fields.get("post", "")
-    if not valid_id(post):
+    if not valid_slug(post):
         raise ReplyError("no post=<slug> line; was the reply form's text kept?")
     replyto = fields.get("replyto", "")
     if replyto and not valid_id(replyto):

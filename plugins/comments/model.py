@@ -11,6 +11,9 @@ from plugins.errors import NurtureError
 
 # A comment id is a file name stem and an HTML fragment: letters, digits, - and _.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+# A post slug as a reply or a queue file names it, and a folder name: what Pelican's
+# slugify makes (also of long titles and with SLUGIFY_USE_UNICODE), never "/" or "..".
+SLUG_PATTERN = re.compile(r"\w[\w.-]{0,199}")
 STATUSES = ("open", "closed", "hidden")
 
 
@@ -20,6 +23,10 @@ class CommentsError(NurtureError):
 
 def valid_id(value: str) -> bool:
     return bool(ID_PATTERN.fullmatch(value))
+
+
+def valid_slug(value: str) -> bool:
+    return bool(SLUG_PATTERN.fullmatch(value))
 
 
 @dataclass

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from pelican.utils import get_date
 
 from .clean import clean_body, clean_email, clean_line, clean_url
-from .model import Comment, CommentsError, valid_id
+from .model import Comment, CommentsError, valid_id, valid_slug
 
 _HEADER_LINE = re.compile(r"([A-Za-z][A-Za-z0-9_-]*):\s?(.*)")
 _ORDER = ("post", "author", "date", "email", "url", "replyto")
@@ -43,7 +43,7 @@ def parse_comment(
     meta, body = _split(text)
     if post is None:
         post = meta.get("post", "")
-        if not valid_id(post):
+        if not valid_slug(post):
             raise CommentFileError(f"Post {post!r} is not a post slug")
     author = clean_line(meta.get("author", ""))
     if not author:

@@ -163,3 +163,9 @@ def test_a_malformed_message_id_still_gives_a_stable_id() -> None:
     # An unclosed domain literal: the email package's header parser raises on it.
     raw = _from("r@moore.example").replace(b"<2@evil.example>", b"<20261120.4471@[moore.example>")
     assert parse(raw).id == parse(raw).id != parse(_from("r@moore.example")).id
+
+
+def test_a_long_slug_is_a_post() -> None:
+    slug = "how-to-ask-for-an-introduction-without-making-it-awkward-for-anyone-at-all"
+    assert len(slug) > 64
+    assert parse(message(f"post={slug}\nbody=x")).post == slug

@@ -136,6 +136,14 @@ def test_write_new_leaves_nothing_behind_when_the_text_cannot_be_written(tmp_pat
     assert list(tmp_path.rglob("*")) == []
 
 
+def test_a_queue_file_may_name_a_long_slug_but_never_a_path() -> None:
+    slug = "a-post-whose-title-was-long-enough-to-give-a-slug-of-more-than-64-characters"
+    assert parse(f"Post: {slug}\nAuthor: A\nDate: 2025-01-01\n\nx", post=None).post == slug
+    for bad in ("../../etc", "a/b", ".hidden"):
+        with pytest.raises(CommentFileError, match="is not a post slug"):
+            parse(f"Post: {bad}\nAuthor: A\nDate: 2025-01-01\n\nx", post=None)
+
+
 def test_queue_add_get_reject(tmp_path: Path) -> None:
     queue = Queue(tmp_path, timezone=LONDON, max_length=100)
     comment = _c("abc123", 1)
