@@ -29,6 +29,11 @@ def valid_slug(value: str) -> bool:
     return bool(SLUG_PATTERN.fullmatch(value))
 
 
+def same_person(a: str, b: str) -> bool:
+    """Whether two names are the same, case and spacing aside."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
 @dataclass
 class Comment:
     """One comment: the metadata of its file and its Markdown body.

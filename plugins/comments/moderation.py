@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import mail
-from .model import Comment, CommentsError, Post
+from .model import Comment, CommentsError, Post, same_person
 from .posts import load_posts
 from .settings import Config
 from .store import Problem, Queue, comment_path, format_comment, load_comments, write_new
@@ -15,9 +15,11 @@ from .store import Problem, Queue, comment_path, format_comment, load_comments, 
 
 @dataclass
 class IngestReport:
-    """What `ingest` did with each message."""
+    """What `ingest` did with each message; `claims_author` are added replies signed with
+    the name of one of the post's authors (the page would mark them "Post author")."""
 
     added: list[Comment] = field(default_factory=list)
+    claims_author: list[Comment] = field(default_factory=list)
     known: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
@@ -74,6 +76,8 @@ def ingest(config: Config, source: Path) -> IngestReport:
             pending.add(comment)
             waiting.setdefault(comment.post, set()).add(comment.id)
             report.added.append(comment)
+            if any(same_person(comment.author, name) for name in post.authors):
+                report.claims_author.append(comment)
     return report
 
 

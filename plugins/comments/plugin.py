@@ -19,7 +19,7 @@ from markupsafe import Markup
 from pelican import signals
 
 from . import feeds, mail
-from .model import Thread, build_tree
+from .model import Thread, build_tree, same_person
 from .posts import by_slug, comment_status, generated, plain_title
 from .render import render_body
 from .settings import LOG_PREFIX, comments_root, merged
@@ -34,10 +34,6 @@ def initialized(pelican: Any) -> None:
 
 def _shown(path: Path, settings: dict[str, Any]) -> str:
     return os.path.relpath(path, Path(settings["PATH"]).parent)
-
-
-def _same_person(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def attach_threads(generators: list[Any]) -> None:
@@ -79,7 +75,7 @@ def attach_threads(generators: list[Any]) -> None:
         for comment in thread.walk():
             comment.date = comment.date.astimezone(timezone)
             comment.html = Markup(render_body(comment.body))  # noqa: S704 (sanitised by nh3)
-            comment.by_post_author = any(_same_person(comment.author, name) for name in authors)
+            comment.by_post_author = any(same_person(comment.author, name) for name in authors)
             comment.reply_url = mail.reply_mailto(config["email"], title, content.slug, comment.id)
         content.comment_thread = thread
         threads.append((content, thread))

@@ -74,6 +74,11 @@ def ingest(c, path, settings=""):
         )
     for label, reason in report.skipped:
         console.print(f"[yellow]skipped[/] {_shown(label)}: {_shown(reason)}")
+    for comment in report.claims_author:
+        console.print(
+            f"[yellow]check[/] {comment.id}: signed {_shown(comment.author)}, the name of the "
+            f"post's author; approve it only if {_shown(comment.email)} is theirs"
+        )
     console.print(
         f"{len(report.added)} queued, {len(report.known)} seen before, "
         f"{len(report.skipped)} skipped."

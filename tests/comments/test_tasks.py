@@ -46,6 +46,11 @@ def test_moderating_the_sample_mbox_end_to_end(sample: Site, tmp_path: Path) -> 
     assert "5 queued, 0 seen before, 1 skipped." in out
     assert "skipped replies.mbox message 6: no post=<slug> line" in out
     assert f"queued {MARCUS}: Marcus Bell on finding-your-cadence (reply to {RACHEL})" in out
+    assert (
+        f"check {OLIVIA}: signed Olivia Hart, the name of the post's author; "
+        "approve it only if olivia@warmleads.example is theirs"
+    ) in out
+    assert f"check {MARCUS}" not in out
     assert "0 queued, 5 seen before, 1 skipped." in ok(sample.invoke("ingest", SAMPLE))
 
     listing = ok(sample.invoke("pending"))
