@@ -74,6 +74,13 @@ def _text(element: etree._Element | None) -> str:
     return (element.text or "").strip() if element is not None else ""
 
 
+def _prefixed(platform: str, value: str | None) -> str:
+    """A platform's comment id as a source id ("wp-12"); "" when the export has none, so
+    a comment without an id is skipped rather than taken for another id-less one."""
+    value = (value or "").strip()
+    return f"{platform}-{value}" if value else ""
+
+
 def _utc(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
 
@@ -136,10 +143,11 @@ def read_wxr(root: etree._Element, tz: ZoneInfo) -> list[Foreign]:
             )
             markdown = meta.get(META_MARKDOWN)
             content = comment.findtext(f"{wp}comment_content") or ""
+            parent = _text(comment.find(f"{wp}comment_parent"))
             found.append(
                 Foreign(
-                    source_id=f"wp-{_text(comment.find(f'{wp}comment_id'))}",
-                    parent_id=f"wp-{_text(comment.find(f'{wp}comment_parent')) or '0'}",
+                    source_id=_prefixed("wp", _text(comment.find(f"{wp}comment_id"))),
+                    parent_id=_prefixed("wp", "" if parent == "0" else parent),
                     post_slug=slug,
                     post_link=link,
                     post_title=title,
@@ -173,8 +181,8 @@ def read_disqus(root: etree._Element, tz: ZoneInfo) -> list[Foreign]:
         author = post.find(f"{DISQUS}author")
         found.append(
             Foreign(
-                source_id=f"disqus-{post.get(DSQ_ID)}",
-                parent_id=f"disqus-{parent.get(DSQ_ID)}" if parent is not None else "",
+                source_id=_prefixed("disqus", post.get(DSQ_ID)),
+                parent_id=_prefixed("disqus", parent.get(DSQ_ID) if parent is not None else ""),
                 post_slug="",
                 post_link=link,
                 post_title=title,
@@ -286,7 +294,9 @@ def _children(element: lxml.html.HtmlElement) -> str:
 
 
 def _node(element: lxml.html.HtmlElement) -> str:
-    tag = element.tag if isinstance(element.tag, str) else ""
+    if not isinstance(element.tag, str):
+        return ""  # an HTML comment or processing instruction: never shown
+    tag = element.tag
     inner = _children(element)
     if tag == "br":
         return "\n"

@@ -266,3 +266,42 @@ def test_characters_xml_cannot_hold_never_break_a_wxr_export(fresh_site: Site) -
     markdown = comment.find(f"{WP}commentmeta[{WP}meta_key='nurture_markdown']")
     assert markdown.findtext(f"{WP}meta_value") == "`a]]>b` and  done"
     assert "a]]&gt;b" in comment.findtext(f"{WP}comment_content")
+
+
+def _disqus(posts: str) -> str:
+    return (
+        '<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">'
+        '<thread dsq:id="9"><link>https://site.example/2025/01/quiet-post/</link></thread>'
+        f"{posts}</disqus>"
+    )
+
+
+def _disqus_post(message: str, when: str, extra: str = "") -> str:
+    return (
+        f"<post {extra}><message><![CDATA[{message}]]></message><createdAt>{when}</createdAt>"
+        '<author><name>Ann</name></author><thread dsq:id="9"/></post>'
+    )
+
+
+def test_comments_without_an_id_are_skipped_not_merged(empty_site: Site, tmp_path: Path) -> None:
+    source = tmp_path / "disqus.xml"
+    source.write_text(
+        _disqus(
+            _disqus_post("<p>One</p>", "2020-01-01T10:00:00Z")
+            + _disqus_post("<p>Two</p>", "2020-01-02T10:00:00Z")
+            + _disqus_post("<p>Kept</p>", "2020-01-03T10:00:00Z", 'dsq:id="7"')
+        )
+    )
+    config = config_of(empty_site)
+    report = importer.import_file(config, source)
+    assert (dict(report.skipped), report.present) == ({"id-less": 2}, 0)
+    assert [c.body for c in comments_by_id(config).values()] == ["Kept"]
+
+
+def test_html_comments_in_imported_bodies_are_not_shown(empty_site: Site, tmp_path: Path) -> None:
+    source = tmp_path / "disqus.xml"
+    message = "<p>Visible<!-- moderator: spammy? --> text<?php echo 1; ?></p>"
+    source.write_text(_disqus(_disqus_post(message, "2020-01-01T10:00:00Z", 'dsq:id="8"')))
+    config = config_of(empty_site)
+    importer.import_file(config, source)
+    assert comments_by_id(config)["disqus-8"].body == "Visible text"
