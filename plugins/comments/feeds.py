@@ -1,12 +1,14 @@
 """The comment feeds, published through plugins.feeds: every comment, and each post's.
 
-Only published articles and pages whose comments are not hidden are carried; the
-entries are the sanitised HTML the page shows, and never the commenter's email.
+Only published articles and pages whose comments are not hidden are carried (a post
+dated in the future waits for its date, as in the post feeds); the entries are the
+sanitised HTML the page shows, and never the commenter's email.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from plugins.feeds import FeedAuthor, FeedItem, FeedsNotLoaded, FeedSpec, publish_feed, tag_id
@@ -30,6 +32,16 @@ def _item(content: Any, title: str, comment: Comment) -> FeedItem:
     )
 
 
+def _carried(content: Any, thread: Thread, now: datetime) -> bool:
+    date = getattr(content, "date", None)
+    return (
+        content.status == "published"
+        and thread.status != "hidden"
+        and bool(thread.roots)
+        and (date is None or date <= now)
+    )
+
+
 def _spec(key: str, atom: str | None, rss: str | None, **fields: Any) -> FeedSpec | None:
     return FeedSpec(key=key, atom_path=atom, rss_path=rss, **fields) if atom or rss else None
 
@@ -38,10 +50,11 @@ def publish(threads: list[tuple[Any, Thread]], settings: dict[str, Any]) -> None
     """Publish the all-comments feed and one feed per post that has comments."""
     config = settings["COMMENTS"]
     site = settings.get("SITENAME", "")
+    now = datetime.now(UTC)
     everything: list[FeedItem] = []
     specs: list[tuple[FeedSpec | None, list[FeedItem]]] = []
     for content, thread in threads:
-        if content.status != "published" or thread.status == "hidden" or not thread.roots:
+        if not _carried(content, thread, now):
             continue
         title = plain_title(content)
         items = [_item(content, title, comment) for comment in thread.walk()]

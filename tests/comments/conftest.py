@@ -29,6 +29,9 @@ POSTS = {
     "payload-post": "Title: Hostile Comments\nDate: 2025-01-14 09:00\nAuthor: Olivia Hart",
     "odd-status": "Title: An Odd Status\nDate: 2025-01-15 09:00\nAuthor: Olivia Hart\n"
     "Comments: maybe",
+    "quote-post": 'Title: Say "Yes" & Mean It\nDate: 2025-01-16 09:00\nAuthor: Olivia Hart',
+    # Built (Pelican's WITH_FUTURE_DATES), but in no feed until its date.
+    "future-post": "Title: Not Yet\nDate: 2099-01-01 09:00\nAuthor: Olivia Hart",
 }
 PAGE = "Title: Guestbook\nSlug: guestbook\nComments: open"
 
@@ -155,6 +158,8 @@ def write_site(root: Path, *, with_bad_files: bool = True) -> Site:
         _write(comments / "no-such-post" / "1.md", comment("Nemo", "2025-02-01 10:00", "Lost."))
     _write(comments / "guestbook" / "1.md", comment("Gus", "2025-03-01 10:00", "Lovely page."))
     _write(comments / "closed-post" / "1.md", comment("Cora", "2025-03-01 10:00", "Before."))
+    _write(comments / "quote-post" / "1.md", comment("Quincy", "2025-03-01 10:00", "Yes."))
+    _write(comments / "future-post" / "1.md", comment("Early Bird", "2025-03-01 10:00", "First!"))
     _write(
         comments / "hidden-post" / "1.md",
         comment("Hidden Hal", "2025-03-01 10:00", "Unseen.", email="hidden@secret.example"),

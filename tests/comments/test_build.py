@@ -101,6 +101,20 @@ def test_comment_feeds_are_valid_and_linked(built: Site) -> None:
     assert link["href"].endswith("/feeds/comments/thread-post.atom.xml")
 
 
+def test_comment_feeds_skip_posts_dated_in_the_future(built: Site) -> None:
+    assert built.page("2099/01/future-post").select_one("#comment-1") is not None
+    assert not (built.output / "feeds/comments/future-post.atom.xml").exists()
+    for path in ("feeds/comments.atom.xml", "feeds/comments.rss.xml"):
+        assert "Not Yet" not in (built.output / path).read_text(encoding="utf-8"), path
+
+
+def test_feed_links_in_the_head_escape_the_post_title(built: Site) -> None:
+    links = built.page("2025/01/quote-post").select("head link[rel=alternate]")
+    titles = {link["href"].rpartition("/")[2]: link["title"] for link in links}
+    assert titles["quote-post.atom.xml"] == 'Comments on “Say "Yes" & Mean It” — Warm Leads (Atom)'
+    assert all(set(link.attrs) == {"rel", "type", "title", "href"} for link in links)
+
+
 def test_no_commenter_email_is_published(built: Site) -> None:
     for path in built.output.rglob("*"):
         if path.is_file() and path.suffix in (".html", ".xml", ".json", ".txt"):
