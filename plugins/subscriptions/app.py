@@ -226,6 +226,9 @@ class Service:
         media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if media != FORM and not (from_anywhere and media == MULTIPART):
             raise HTTPException(415)
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            raise HTTPException(413)
         form = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=limit)
         return {key: value for key, value in form.items() if isinstance(value, str)}
 
@@ -269,21 +272,11 @@ def create_app(settings: SubscriptionsSettings, database: Database, mailer: Mail
             database.close()
 
     routes = [
-        Route("/subscribe", service.subscribe, methods=["POST"], max_body_size=SMALL_FORM),
+        Route("/subscribe", service.subscribe, methods=["POST"]),
         Route("/confirm/{token}", service.confirm, methods=["GET"]),
         Route("/unsubscribe/{token}", service.unsubscribe_page, methods=["GET"]),
-        Route(
-            "/unsubscribe/{token}",
-            service.unsubscribe,
-            methods=["POST"],
-            max_body_size=SMALL_FORM,
-        ),
-        Route(
-            "/comments",
-            service.comment,
-            methods=["POST"],
-            max_body_size=service.comment_form_bytes,
-        ),
+        Route("/unsubscribe/{token}", service.unsubscribe, methods=["POST"]),
+        Route("/comments", service.comment, methods=["POST"]),
         Route("/static/nurture.css", service.stylesheet, methods=["GET"]),
         Route("/health", service.health, methods=["GET"]),
     ]
@@ -301,6 +294,9 @@ def create_app(settings: SubscriptionsSettings, database: Database, mailer: Mail
             Exception: service.on_crash,
         },
         lifespan=lifespan,
+        # Each form checks its own, smaller limit and answers with a page; past this one,
+        # the body is not even read.
+        max_body_size=2 * service.comment_form_bytes,
     )
     app.router.redirect_slashes = False  # the service never redirects
     return app

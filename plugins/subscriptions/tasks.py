@@ -18,16 +18,16 @@ from .settings import ROOT, load_settings
 @task(
     help={
         "host": "address to listen on (default 127.0.0.1; keep it behind a reverse proxy)",
-        "port": "port to listen on (default 8001)",
+        "port": "port to listen on (default 8002)",
         "settings": "the settings file (default pelicanconf.py; publishconf.py in production)",
     }
 )
-def serve(c, host="127.0.0.1", port=8001, settings=str(ROOT / "pelicanconf.py")):
+def serve(c, host="127.0.0.1", port=8002, settings=str(ROOT / "pelicanconf.py")):
     """Run the subscriptions service: sign-up, confirmation, one-click unsubscribe, comments."""
     try:
         number = int(port)
     except ValueError:
-        raise Exit(f"error: --port {port!r} must be a number, e.g. 8001", code=1) from None
+        raise Exit(f"error: --port {port!r} must be a number, e.g. 8002", code=1) from None
     try:
         prepared = server.prepare(load_settings(Path(settings)))
         listener = server.listen(host, number)
