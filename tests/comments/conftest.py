@@ -178,6 +178,8 @@ def write_settings(site: Site) -> None:
         f'PATH = "content"\nOUTPUT_PATH = "output"\nTHEME = {str(ROOT / "theme")!r}\n'
         f"PLUGIN_PATHS = [{str(ROOT)!r}]\n"
         'COMMENTS = {**COMMENTS, "queue": "data/comments"}\n'
+        # Every comment in the feeds, so the hostile corpus is checked there too.
+        'FEEDS = {**FEEDS, "max_items": None}\n'
     )
 
 
