@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -83,6 +84,14 @@ class Export:
     posts: int
     comments: int
     left_out: list[Problem]
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write an export; a new file is readable by its owner only (mode 0600), like data/."""
+    with open(
+        path, "w", encoding="utf-8", opener=lambda name, flags: os.open(name, flags, 0o600)
+    ) as handle:
+        handle.write(text)
 
 
 def threads(

@@ -168,7 +168,7 @@ def export(c, format="json", output="", settings=""):
         result = exporter.export(config, format)
     _warn(result.left_out)
     try:
-        target.write_text(result.text, encoding="utf-8")
+        exporter.write_private(target, result.text)
     except OSError as error:
         raise Exit(f"error: cannot write {output}: {error.strerror}", code=1) from None
     console.print(

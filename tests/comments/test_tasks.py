@@ -94,6 +94,7 @@ def test_export_then_import_through_the_commands(sample: Site, tmp_path: Path) -
     assert "wrote 23 comment(s) on 6 post(s)" in ok(
         sample.invoke("export", "--format", "wxr", "--output", str(exported))
     )
+    assert exported.stat().st_mode & 0o777 == 0o600  # it holds email addresses
     shutil.rmtree(sample.content / "comments")
     assert "would import 23 comment(s)" in ok(sample.invoke("import", str(exported), "--dry-run"))
     assert not (sample.content / "comments").exists()
