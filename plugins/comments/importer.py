@@ -39,6 +39,7 @@ DISQUS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 KIND = "http://schemas.google.com/g/2005#kind"
 WXR_NAMESPACE = re.compile(r"http://wordpress\.org/export/1\.\d+/")
+GZIP_MAGIC, ZIP_MAGIC = b"\x1f\x8b", b"PK\x03\x04"
 
 
 @dataclass
@@ -91,27 +92,37 @@ def _iso(value: str) -> datetime:
 
 
 def parse(path: Path, max_bytes: int) -> etree._Element:
-    """The export's root element; refuse huge files, malformed XML and DTDs."""
+    """The export's root element; refuse huge or compressed files, malformed XML and DTDs.
+
+    The bytes are read here and parsed from memory: given a file name, libxml2 would
+    silently gunzip it, and a small compressed file can unpack to gigabytes.
+    """
     if not path.is_file():
         raise CommentsError(f"{path} not found; pass a WXR or Blogger export file")
-    size = path.stat().st_size
-    if size > max_bytes:
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
         raise CommentsError(
-            f"{path.name} is {size / 1e6:.1f} MB; the import limit is {max_bytes / 1e6:g} MB "
-            "(raise COMMENTS['max_import_mb'] if the file is right); nothing was imported"
+            f"{path.name} is {path.stat().st_size / 1e6:.1f} MB; the import limit is "
+            f"{max_bytes / 1e6:g} MB (raise COMMENTS['max_import_mb'] if the file is right); "
+            "nothing was imported"
+        )
+    if data.startswith((GZIP_MAGIC, ZIP_MAGIC)):
+        raise CommentsError(
+            f"{path.name} is compressed; unpack it and import the .xml (or .atom) file inside"
         )
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
     try:
-        tree = etree.parse(str(path), parser)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         raise CommentsError(
             f"{path.name} is not well-formed XML ({error}); nothing was imported"
         ) from None
-    if tree.docinfo.internalDTD is not None:
+    if root.getroottree().docinfo.internalDTD is not None:
         raise CommentsError(f"{path.name} declares a DTD, which exports never do; refusing it")
-    return tree.getroot()
+    return root
 
 
 def _wxr_namespace(root: etree._Element) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import shutil
@@ -227,6 +228,16 @@ def test_a_huge_import_file_is_refused(fresh_site: Site, tmp_path: Path) -> None
     small = replace(config, comments={**config.comments, "max_import_mb": 1})
     with pytest.raises(CommentsError, match=r"huge.xml is 1.1 MB; the import limit is 1 MB"):
         importer.import_file(small, source)
+
+
+def test_a_compressed_import_file_is_refused_unread(fresh_site: Site, tmp_path: Path) -> None:
+    # libxml2 would gunzip a file it is given by name: a small .gz can unpack to gigabytes.
+    source = tmp_path / "export.xml"
+    source.write_bytes(gzip.compress((DATA / "wordpress.xml").read_bytes()))
+    before = files(fresh_site)
+    with pytest.raises(CommentsError, match=r"export.xml is compressed; unpack it"):
+        importer.import_file(config_of(fresh_site), source)
+    assert files(fresh_site) == before
 
 
 def test_a_failure_while_writing_undoes_the_whole_import(empty_site: Site) -> None:
