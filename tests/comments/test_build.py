@@ -118,6 +118,14 @@ def test_feed_links_in_the_head_escape_the_post_title(built: Site) -> None:
     assert all(set(link.attrs) == {"rel", "type", "title", "href"} for link in links)
 
 
+def test_articles_and_pages_announce_their_comment_feeds(built: Site) -> None:
+    for url, slug in (("2025/01/thread-post", "thread-post"), ("guestbook", "guestbook")):
+        hrefs = [link["href"] for link in built.page(url).select("head link[rel=alternate]")]
+        assert hrefs[3:] == [
+            f"http://127.0.0.1:8000/feeds/comments/{slug}.{kind}.xml" for kind in ("atom", "rss")
+        ]
+
+
 def test_no_commenter_email_is_published(built: Site) -> None:
     for path in built.output.rglob("*"):
         if path.is_file() and path.suffix in (".html", ".xml", ".json", ".txt"):
