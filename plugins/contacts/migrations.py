@@ -121,7 +121,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                     'sent', 'deferred', 'failed', 'bounced', 'unknown')),
                 attempts INTEGER NOT NULL DEFAULT 0,
                 reply TEXT NOT NULL DEFAULT '',       -- the last SMTP reply or problem
-                message_id TEXT NOT NULL,             -- stable per (issue, contact)
+                message_id TEXT NOT NULL UNIQUE,      -- stable per (issue, contact)
                 bounce TEXT CHECK (bounce IN ('soft', 'hard')),  -- from a bounce report
                 reserved TEXT,    -- boot id of the machine whose send run may start this row
                 created TEXT NOT NULL,

@@ -47,6 +47,52 @@ def email_hash(address: str) -> str:
     return hashlib.sha256(address.encode()).hexdigest()
 
 
+SEND_STATES = ("pending", "sending", "sent", "deferred", "failed", "bounced", "unknown")
+# A contact is in a send's audience when they have a tag from each non-empty group in
+# :groups (a JSON list of lists): the issue's segment, then the --tag of the command.
+# The ledger's queries include this constant (hence their `noqa: S608`): no value is ever
+# formatted into SQL.
+_AUDIENCE = """
+    NOT EXISTS (SELECT 1 FROM json_each(:groups) AS grp
+                WHERE json_array_length(grp.value) > 0 AND NOT EXISTS (
+                    SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id
+                    AND t.tag IN (SELECT value FROM json_each(grp.value))))
+"""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A send-ledger row just marked `sending`: who to mail, with which Message-ID."""
+
+    id: int
+    issue: int
+    contact_id: int
+    email: str
+    first_name: str
+    last_name: str
+    message_id: str
+    attempts: int
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+@dataclass(frozen=True)
+class SendRow:
+    """One row of the send ledger; `email` is None once the contact was forgotten."""
+
+    id: int
+    issue: int
+    contact_id: int | None
+    email: str | None
+    state: str
+    attempts: int
+    reply: str
+    bounce: str | None
+    updated: dt.datetime
+
+
 @dataclass(frozen=True)
 class SubscribeRequest:
     """A sign-up waiting for the link in its confirmation email to be opened (double opt-in)."""
@@ -64,17 +110,24 @@ class Store:
 
     def __init__(self, conn: sqlite3.Connection, path: Path, backup: Path | None) -> None:
         self._conn = conn
+        self._durable = True  # synchronous = FULL
         self.path = path
         self.backup = backup
         """The copy written before this open migrated an existing database, if it did."""
 
     @classmethod
-    def open(cls, path: Path) -> Self:
-        """Open (creating it, private to this user, if needed) and migrate the database."""
+    def open(cls, path: Path, *, sending: bool = False) -> Self:
+        """Open (creating it, private to this user, if needed) and migrate the database.
+
+        `sending=True` is for the newsletter's send workers: several threads may use the
+        store, one call at a time (they hold a lock around each call), and the write-ahead
+        log is copied into the database every 40 MB instead of every 4 MB, which keeps the
+        per-message marks cheap.
+        """
         created = not path.exists()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, isolation_level=None)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=not sending)
         except (OSError, sqlite3.Error) as error:
             raise DatabaseError(
                 f"cannot create the contact database {path}: {error}; "
@@ -89,6 +142,8 @@ class Store:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA secure_delete = ON")  # forgotten data is overwritten, not freed
             conn.execute("PRAGMA cache_size = -32768")  # 32 MB, for imports and `due`
+            if sending:
+                conn.execute("PRAGMA wal_autocheckpoint = 10000")
             return cls(conn, path, migrate(conn, path))
         except sqlite3.DatabaseError as error:
             conn.close()
@@ -110,11 +165,20 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All writes inside happen or none do (also on Ctrl-C). Nested calls join the outer one."""
+    def transaction(self, *, durable: bool = True) -> Iterator[None]:
+        """All writes inside happen or none do (also on Ctrl-C). Nested calls join the outer one.
+
+        A durable transaction is on disk when it returns, even after a power cut. One with
+        `durable=False` (the send ledger's per-message marks) survives the process being
+        killed but not the machine losing power until the next durable one, which flushes
+        every transaction before it.
+        """
         if self._conn.in_transaction:
             yield
             return
+        if durable != self._durable:
+            self._conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+            self._durable = durable
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -441,6 +505,242 @@ class Store:
             )
         return cursor.rowcount
 
+    # The send ledger: one row per (newsletter issue, contact). plugins/newsletter/send.py
+    # drives it; docs/newsletter.md ("Sending") explains the states.
+
+    def plan_sends(self, issue: int, groups: Sequence[Sequence[str]], message_id: str) -> int:
+        """Add a `pending` row for each subscribed contact in the audience that has none.
+
+        `message_id` is a printf format for the contact id. Waiting rows (pending, deferred)
+        whose contact is no longer subscribed are dropped first: nothing was sent to them.
+        Returns how many rows were added.
+        """
+        stamp = now().isoformat()
+        with self.transaction():
+            self._conn.execute(
+                "DELETE FROM sends WHERE issue = ? AND state IN ('pending', 'deferred') "
+                "AND NOT EXISTS (SELECT 1 FROM contacts "
+                "WHERE id = sends.contact_id AND status = 'subscribed')",
+                (issue,),
+            )
+            cursor = self._conn.execute(
+                "INSERT OR IGNORE INTO sends (issue, contact_id, message_id, created, updated) "  # noqa: S608
+                "SELECT :issue, c.id, printf(:format, c.id), :now, :now FROM contacts c "
+                f"WHERE c.status = 'subscribed' AND {_AUDIENCE} ORDER BY c.id",
+                {"issue": issue, "format": message_id, "now": stamp, "groups": json.dumps(groups)},
+            )
+            return cursor.rowcount
+
+    def unsent_contacts(
+        self, issue: int, groups: Sequence[Sequence[str]], states: Sequence[str]
+    ) -> Iterator[Contact]:
+        """Subscribed contacts in the audience with no row for the issue or a row in `states`:
+        whom a send would mail now. Read lazily, by id."""
+        yield from self._iter_contacts(
+            "SELECT * FROM contact_rows c WHERE status = 'subscribed' "  # noqa: S608
+            f"AND {_AUDIENCE} AND coalesce((SELECT state FROM sends "
+            "WHERE issue = :issue AND contact_id = c.id) IN (SELECT value FROM json_each(:states)),"
+            " 1) ORDER BY id",
+            {"issue": issue, "groups": json.dumps(groups), "states": json.dumps(states)},
+        )
+
+    def count_unsent(
+        self, issue: int, groups: Sequence[Sequence[str]], states: Sequence[str]
+    ) -> int:
+        return self._conn.execute(
+            "SELECT count(*) FROM contacts c WHERE status = 'subscribed' "  # noqa: S608
+            f"AND {_AUDIENCE} AND coalesce((SELECT state FROM sends "
+            "WHERE issue = :issue AND contact_id = c.id) IN (SELECT value FROM json_each(:states)),"
+            " 1)",
+            {"issue": issue, "groups": json.dumps(groups), "states": json.dumps(states)},
+        ).fetchone()[0]
+
+    def recover_sends(self, issue: int, boot_id: str) -> int:
+        """Settle what a run that stopped without finishing (killed, crashed) left behind.
+
+        Rows left `sending` were in the SMTP transaction: they become `unknown`. Rows that
+        run reserved on an earlier boot of the machine (or on a machine without a boot id)
+        become `unknown` too: a power cut may have lost their `sending` mark. Every other
+        reservation is released. Returns how many rows became unknown.
+        """
+        stamp = now().isoformat()
+        with self.transaction():
+            interrupted = self._conn.execute(
+                "UPDATE sends SET state = 'unknown', updated = ?, reply = "
+                "'the send stopped during the SMTP transaction: the server may have it' "
+                "WHERE issue = ? AND state = 'sending'",
+                (stamp, issue),
+            ).rowcount
+            lost = self._conn.execute(
+                "UPDATE sends SET state = 'unknown', updated = ?, reply = "
+                "'the machine restarted during a send: this message may have gone out' "
+                "WHERE issue = ? AND reserved IS NOT NULL AND (? = '' OR reserved != ?) "
+                "AND state IN ('pending', 'deferred', 'failed')",
+                (stamp, issue, boot_id, boot_id),
+            ).rowcount
+            self.release_sends(issue)
+        return interrupted + lost
+
+    def reserve_sends(
+        self,
+        issue: int,
+        groups: Sequence[Sequence[str]],
+        states: Sequence[str],
+        limit: int,
+        boot_id: str,
+    ) -> list[int]:
+        """Durably reserve up to `limit` startable rows (in `states`, contact subscribed and in
+        the audience), state by state in id order; return their ids."""
+        reserved: list[int] = []
+        with self.transaction():
+            for state in states:
+                rows = self._conn.execute(
+                    "UPDATE sends SET reserved = :boot WHERE id IN (SELECT s.id FROM sends s "  # noqa: S608
+                    "JOIN contacts c ON c.id = s.contact_id WHERE s.issue = :issue "
+                    "AND s.state = :state AND s.reserved IS NULL AND c.status = 'subscribed' "
+                    f"AND {_AUDIENCE} ORDER BY s.id LIMIT :limit) RETURNING id",
+                    {
+                        "boot": boot_id,
+                        "issue": issue,
+                        "state": state,
+                        "groups": json.dumps(groups),
+                        "limit": limit - len(reserved),
+                    },
+                ).fetchall()
+                reserved += sorted(id for (id,) in rows)
+        return reserved
+
+    def release_sends(self, issue: int) -> None:
+        """Durably release the issue's reservations (the end of a run)."""
+        with self.transaction():
+            self._conn.execute(
+                "UPDATE sends SET reserved = NULL WHERE issue = ? AND reserved IS NOT NULL",
+                (issue,),
+            )
+
+    def start_send(self, send_id: int, states: Sequence[str]) -> Delivery | None:
+        """Mark the row `sending` if it is in `states` and its contact is still subscribed.
+
+        Not durable (see `transaction`): a run reserves rows durably before starting them.
+        A waiting row whose contact is no longer subscribed is dropped (nothing was sent);
+        None is returned for it, as for a row not in `states`.
+        """
+        with self.transaction(durable=False):
+            row = self._conn.execute(
+                "UPDATE sends SET state = 'sending', attempts = attempts + 1, updated = ? "
+                "WHERE id = ? AND state IN (SELECT value FROM json_each(?)) AND EXISTS "
+                "(SELECT 1 FROM contacts WHERE id = sends.contact_id AND status = 'subscribed') "
+                "RETURNING issue, contact_id, message_id, attempts",
+                (now().isoformat(), send_id, json.dumps(states)),
+            ).fetchone()
+            if row is None:
+                self._conn.execute(
+                    "DELETE FROM sends WHERE id = ? AND state IN ('pending', 'deferred') "
+                    "AND NOT EXISTS (SELECT 1 FROM contacts "
+                    "WHERE id = sends.contact_id AND status = 'subscribed')",
+                    (send_id,),
+                )
+                return None
+            issue, contact_id, message_id, attempts = row
+            email, first, last = self._conn.execute(
+                "SELECT email, first_name, last_name FROM contacts WHERE id = ?", (contact_id,)
+            ).fetchone()
+        return Delivery(send_id, issue, contact_id, email, first, last, message_id, attempts)
+
+    def finish_send(
+        self, send_id: int, state: str, reply: str, *, touch: str = "", suppress: str = ""
+    ) -> None:
+        """Record what became of a started message (not durable, like `start_send`).
+
+        `touch` (for `sent`): the reference of the newsletter touch recorded for the
+        contact. `suppress`: the reason the contact is marked bounced (a 5xx reply).
+        A `deferred` row keeps its reservation, for a retry within the run.
+        """
+        stamp = now()
+        with self.transaction(durable=False):
+            row = self._conn.execute(
+                "UPDATE sends SET state = :state, reply = :reply, updated = :now, "
+                "reserved = CASE WHEN :state = 'deferred' THEN reserved END "
+                "WHERE id = :id RETURNING contact_id",
+                {"state": state, "reply": reply, "now": stamp.isoformat(), "id": send_id},
+            ).fetchone()
+            contact_id = row[0] if row else None
+            if contact_id is not None and touch:
+                self._conn.execute(
+                    "INSERT INTO touches (contact_id, kind, date, reference, note, created) "
+                    "VALUES (?, 'newsletter', ?, ?, '', ?)",
+                    (contact_id, stamp.date().isoformat(), touch, stamp.isoformat()),
+                )
+            if contact_id is not None and suppress:
+                self._suppress_bounced(contact_id, suppress, stamp)
+
+    def send_counts(self, issue: int) -> dict[str, int]:
+        """How many rows of the issue are in each state."""
+        rows = self._conn.execute(
+            "SELECT state, count(*) FROM sends WHERE issue = ? GROUP BY state", (issue,)
+        )
+        return dict(rows.fetchall())
+
+    def sent_per_issue(self) -> dict[int, tuple[int, int]]:
+        """(sent, rows) for each issue in the ledger."""
+        rows = self._conn.execute(
+            "SELECT issue, sum(state = 'sent'), count(*) FROM sends GROUP BY issue"
+        )
+        return {issue: (sent, total) for issue, sent, total in rows}
+
+    def send_rows(self, issue: int, states: Sequence[str]) -> Iterator[SendRow]:
+        """The issue's rows in `states`, by id, read lazily."""
+        cursor = self._conn.execute(
+            f"{_SEND_ROWS} WHERE s.issue = ? AND s.state IN (SELECT value FROM json_each(?)) "  # noqa: S608
+            "ORDER BY s.id",
+            (issue, json.dumps(states)),
+        )
+        while rows := cursor.fetchmany(_FETCH):
+            yield from map(_send_row, rows)
+
+    def find_send(self, message_id: str) -> SendRow | None:
+        row = self._conn.execute(f"{_SEND_ROWS} WHERE s.message_id = ?", (message_id,)).fetchone()
+        return _send_row(row) if row else None
+
+    def last_send_to(self, email: str) -> SendRow | None:
+        """The newest issue sent (or bounced) to this address."""
+        row = self._conn.execute(
+            f"{_SEND_ROWS} WHERE c.email = ? AND s.state IN ('sent', 'bounced') "
+            "ORDER BY s.issue DESC LIMIT 1",
+            (normalize_email(email),),
+        ).fetchone()
+        return _send_row(row) if row else None
+
+    def record_bounce(self, send_id: int, *, hard: bool, reason: str, soft_limit: int) -> bool:
+        """Note a bounce report on a ledger row; return whether its contact is now bounced.
+
+        A hard bounce marks the row and the contact `bounced`. A soft one is noted on the
+        row; the contact is marked bounced when the last `soft_limit` issues sent to them
+        all bounced.
+        """
+        stamp = now()
+        with self.transaction():
+            row = self._conn.execute(
+                "UPDATE sends SET bounce = CASE WHEN :hard THEN 'hard' "
+                "ELSE coalesce(bounce, 'soft') END, "
+                "state = CASE WHEN :hard THEN 'bounced' ELSE state END, "
+                "reply = :reason, updated = :now WHERE id = :id RETURNING contact_id",
+                {"hard": hard, "reason": reason, "now": stamp.isoformat(), "id": send_id},
+            ).fetchone()
+            contact_id = row[0] if row else None
+            if contact_id is None:
+                return False
+            if not hard:
+                recent = self._conn.execute(
+                    "SELECT bounce FROM sends WHERE contact_id = ? "
+                    "AND state IN ('sent', 'bounced') ORDER BY issue DESC LIMIT ?",
+                    (contact_id, soft_limit),
+                ).fetchall()
+                if len(recent) < soft_limit or any(bounce is None for (bounce,) in recent):
+                    return False
+            self._suppress_bounced(contact_id, f"bounce report: {reason}", stamp)
+        return True
+
     # Touches
 
     def record_touches(self, touches: Iterable[NewTouch]) -> int:
@@ -579,6 +879,14 @@ class Store:
 
     # Internals
 
+    def _suppress_bounced(self, contact_id: int, reason: str, when: dt.datetime) -> None:
+        """Mark a subscribed (or pending) contact bounced; other suppressions stay as they are."""
+        self._conn.execute(
+            "UPDATE contacts SET status = 'bounced', consent_source = ?, consent_date = ?, "
+            "updated = ? WHERE id = ? AND status IN ('subscribed', 'pending')",
+            (reason[:200], when.isoformat(), when.isoformat(), contact_id),
+        )
+
     def _refuse_forgotten(self, email: str) -> None:
         if self.forgotten_among([email]):
             raise Forgotten(
@@ -600,6 +908,20 @@ def _subscribe_request(row: tuple) -> SubscribeRequest:
     email, token, first_name, tags, source, requested = row
     moment = dt.datetime.fromisoformat(requested)
     return SubscribeRequest(email, token, first_name, tuple(json.loads(tags)), source, moment)
+
+
+_SEND_ROWS = (
+    "SELECT s.id, s.issue, s.contact_id, c.email, s.state, s.attempts, s.reply, s.bounce, "
+    "s.updated FROM sends s LEFT JOIN contacts c ON c.id = s.contact_id"
+)
+
+
+def _send_row(row: tuple) -> SendRow:
+    id, issue, contact_id, email, state, attempts, reply, bounce, updated = row
+    return SendRow(
+        id, issue, contact_id, email, state, attempts, reply, bounce,
+        dt.datetime.fromisoformat(updated),
+    )  # fmt: skip
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import binascii
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,6 +60,16 @@ def check_header_text(value: str, what: str) -> str:
     return value
 
 
+def check_address(email: str) -> str:
+    """Return `email` if it is a plain ASCII address, safe in a header or an SMTP command."""
+    if not (email.isascii() and _ADDRESS.fullmatch(email)):
+        raise HeaderError(
+            f"{email!r} is not an address Nurture can send to "
+            "(one @, no spaces or brackets, an ASCII local part)"
+        )
+    return email
+
+
 @dataclass(frozen=True)
 class Address:
     """A mailbox: an ASCII address (an IDN domain is converted) and an optional name."""
@@ -75,11 +86,7 @@ class Address:
             except UnicodeError:
                 domain = ""
             object.__setattr__(self, "email", f"{local}@{domain}")
-        if not (self.email.isascii() and _ADDRESS.fullmatch(self.email)):
-            raise HeaderError(
-                f"{self.email!r} is not an address Nurture can send to "
-                "(one @, no spaces or brackets, an ASCII local part)"
-            )
+        check_address(self.email)
 
     def header(self) -> str:
         return formataddr((self.name, self.email), charset="utf-8")
@@ -91,10 +98,38 @@ def _encoded(name: str, value: str) -> str:
     return Header(value, charset, header_name=name).encode(linesep="\r\n")
 
 
+@lru_cache(maxsize=1)
+def _date_now(second: int) -> str:
+    """The Date header value for this second (computed once per second)."""
+    return format_datetime(datetime.fromtimestamp(second, UTC))
+
+
 def quoted_printable(text: str) -> bytes:
-    """`text` as UTF-8 quoted-printable with CRLF line ends and lines of at most 76 bytes."""
+    """`text` as UTF-8 quoted-printable with CRLF line ends and lines of at most 76 bytes.
+
+    No line starts with ".", which SMTP would have to double: the sender passes a
+    message to the server as it is.
+    """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    return binascii.b2a_qp(lines, istext=True).replace(b"\n", b"\r\n")
+    encoded = binascii.b2a_qp(lines, istext=True)
+    if encoded.startswith(b".") or b"\n." in encoded:
+        encoded = b"\n".join(map(_escape_leading_dot, encoded.split(b"\n")))
+    return encoded.replace(b"\n", b"\r\n")
+
+
+def _escape_leading_dot(line: bytes) -> bytes:
+    """An encoded line with a leading "." as "=2E", wrapped by a soft line break when that
+    makes it longer than 76 bytes (never inside an =XX escape)."""
+    if not line.startswith(b"."):
+        return line
+    line = b"=2E" + line[1:]
+    if len(line) <= 76:
+        return line
+    cut = 75
+    escape = line.rfind(b"=", cut - 2, cut)
+    if escape != -1:
+        cut = escape
+    return line[:cut] + b"=\n" + _escape_leading_dot(line[cut:])
 
 
 def join_encoded(segments: Iterable[bytes]) -> bytes:
@@ -133,7 +168,7 @@ def compose_encoded(
         f"To: {to.header()}",
         *([f"Reply-To: {reply_to.header()}"] if reply_to else []),
         f"Subject: {_encoded('Subject', subject)}",
-        f"Date: {format_datetime(date or datetime.now(UTC))}",
+        f"Date: {format_datetime(date) if date else _date_now(int(time.time()))}",
     ]
     if message_id is None:
         message_id = make_msgid(domain=sender.email.rpartition("@")[2])

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from pelican.generators import ArticlesGenerator
 from pelican.settings import read_settings
 
+from plugins.contacts import ContactsError, Store, database_path
+
 from . import settings as newsletter_settings
 from .issues import Issue, Problem, check_posts, posts_by_slug, read_issues
 from .settings import NewsletterSettings
@@ -75,9 +77,16 @@ def load_project(settings_file: Path, now: datetime | None = None) -> Project:
 
 
 def sent_status(number: int) -> str:
-    """What `newsletter.list` shows under "Sent" for an issue.
-
-    Sending (`newsletter.send`) records every delivery in the send ledger, and this will
-    report from it; until that command exists, no issue has been sent.
-    """
-    return "not sent"
+    """What `newsletter.list` shows under "Sent" for an issue, from the send ledger."""
+    path = database_path()
+    if not path.exists():
+        return "not sent"
+    try:
+        with Store.open(path) as store:
+            counts = store.send_counts(number)
+    except ContactsError:
+        return "?"
+    sent, total = counts.get("sent", 0), sum(counts.values())
+    if not sent:
+        return "not sent"
+    return f"{sent:,} sent" if sent == total else f"{sent:,} of {total:,}"

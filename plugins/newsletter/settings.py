@@ -26,12 +26,36 @@ DEFAULTS: dict[str, str] = {
     "unsubscribe_url": "",
     # Who "Hi ...," greets when a contact has no first name.
     "fallback_name": "friend",
+    # Sending (`invoke newsletter.send`). The envelope sender (Return-Path) receives the
+    # bounces; defaults to from_address.
+    "envelope_sender": "",
+    # The List-Id, a name for the list that mail programs filter on; defaults to
+    # newsletter.<the domain of from_address>.
+    "list_id": "",
+    # Optional DKIM signing: a PEM private key file (relative to the project, never
+    # published), its DNS selector, and the signing domain (default: from_address's).
+    "dkim_key_file": "",
+    "dkim_selector": "",
+    "dkim_domain": "",
 }
 _FIELD = re.compile(r"\{[^}]*\}")
+_DOMAIN = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
+_SELECTOR = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
 class SettingsError(NurtureError):
     """The NEWSLETTER setting is missing something or malformed."""
+
+
+@dataclass(frozen=True)
+class Dkim:
+    """Where the DKIM key is and what its signatures say (d= and s=)."""
+
+    key_file: str
+    selector: str
+    domain: str
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,10 @@ class NewsletterSettings:
     postal_address: str
     unsubscribe_url: str
     fallback_name: str
+    envelope_sender: str
+    list_id: str
+    list_name: str
+    dkim: Dkim | None
 
 
 def _address(value: str, name: str, key: str) -> Address:
@@ -99,6 +127,17 @@ def check(config: dict[str, Any]) -> NewsletterSettings:
         raise SettingsError(str(error)) from None
     if not fallback:
         raise SettingsError('NEWSLETTER["fallback_name"] must be a word such as "friend"')
+    domain = sender.email.rpartition("@")[2]
+    envelope = _address(merged["envelope_sender"] or sender.email, "", "envelope_sender").email
+    list_id = merged["list_id"] or f"newsletter.{domain}"
+    if not _DOMAIN.fullmatch(list_id):
+        raise SettingsError(
+            f'NEWSLETTER["list_id"] must look like a domain name, e.g. "newsletter.{domain}"'
+        )
+    try:
+        list_name = check_header_text(str(config.get("SITENAME") or ""), "SITENAME")
+    except HeaderError as error:
+        raise SettingsError(str(error)) from None
     return NewsletterSettings(
         sender=sender,
         reply_to=reply_to,
@@ -106,4 +145,25 @@ def check(config: dict[str, Any]) -> NewsletterSettings:
         postal_address=merged["postal_address"],
         unsubscribe_url=unsubscribe,
         fallback_name=fallback,
+        envelope_sender=envelope,
+        list_id=list_id,
+        list_name=list_name,
+        dkim=_dkim(merged, domain),
     )
+
+
+def _dkim(merged: dict[str, str], domain: str) -> Dkim | None:
+    key_file, selector = merged["dkim_key_file"], merged["dkim_selector"]
+    if not (key_file or selector or merged["dkim_domain"]):
+        return None
+    if not (key_file and selector):
+        raise SettingsError(
+            'DKIM signing needs both NEWSLETTER["dkim_key_file"] (the private key, PEM) and '
+            'NEWSLETTER["dkim_selector"] (the name of its DNS record, e.g. "nurture")'
+        )
+    if not _SELECTOR.fullmatch(selector):
+        raise SettingsError(f'NEWSLETTER["dkim_selector"] {selector!r} is not a DNS label')
+    dkim_domain = merged["dkim_domain"] or domain
+    if not _DOMAIN.fullmatch(dkim_domain):
+        raise SettingsError(f'NEWSLETTER["dkim_domain"] {dkim_domain!r} is not a domain name')
+    return Dkim(key_file, selector, dkim_domain)

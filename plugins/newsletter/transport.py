@@ -12,6 +12,11 @@ URL or the command line, and is never sent over a connection without TLS.
 
 Without NURTURE_SMTP_URL, messages go to the embedded outbox: a Maildir under
 data/outbox/ (one file per message) that any mail client can open.
+
+`deliver` is what the sender uses: one message, one recipient, with the commands
+pipelined when the server offers PIPELINING (RFC 2920), and a failure reported as the
+reply (`Refused`, with the stage it came at) or as `ConnectionLost`, which says whether
+the end of the message had been sent: after that point the server may have queued it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 import mailbox
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -29,22 +35,48 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from plugins.errors import NurtureError
 
+from .message import check_address
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTBOX = ROOT / "data" / "outbox"
 URL_VARIABLE = "NURTURE_SMTP_URL"
 PASSWORD_VARIABLE = "NURTURE_SMTP_PASSWORD"  # noqa: S105 (the name of the variable)
 PASSWORD_FILE_VARIABLE = "NURTURE_SMTP_PASSWORD_FILE"  # noqa: S105
 PORTS = {"smtp": 587, "smtps": 465}
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 class TransportError(NurtureError):
     """The transport is misconfigured, unreachable, or refused a message."""
 
 
+class Refused(TransportError):
+    """The server answered a command of the mail transaction with an error."""
+
+    def __init__(self, message: str, *, stage: str, code: int, reply: str) -> None:
+        super().__init__(message)
+        self.stage = stage  # "MAIL", "RCPT", "DATA" or "END" (the reply to the message itself)
+        self.code = code
+        self.reply = reply
+
+
+class ConnectionLost(TransportError):
+    """The connection broke during a transaction; `maybe_delivered` once the message's end
+    was sent (RFC 1047: the server may have queued it without our hearing its reply)."""
+
+    def __init__(self, message: str, *, maybe_delivered: bool) -> None:
+        super().__init__(message)
+        self.maybe_delivered = maybe_delivered
+
+
 class Transport(Protocol):
-    """Where `send` puts a message: its description never contains a password."""
+    """Where messages go: its description never contains a password."""
 
     description: str
+
+    def connect(self) -> None: ...
+
+    def deliver(self, sender: str, recipient: str, message: bytes) -> str: ...
 
     def send(self, sender: str, recipient: str, message: bytes) -> None: ...
 
@@ -152,12 +184,30 @@ def parse_smtp_url(url: str, environ: Mapping[str, str] = os.environ) -> SmtpCon
 
 
 class SmtpTransport:
-    """One SMTP connection, opened at the first message and kept for the next ones."""
+    """One SMTP connection, opened at the first message (or `connect`) and kept open."""
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
         self.description = config.description
         self._smtp: smtplib.SMTP | None = None
+        self._pipelining = False
+
+    def connect(self) -> None:
+        """Open the connection (TLS and login included) unless it is open; TransportError."""
+        if self._smtp is not None:
+            return
+        try:
+            self._smtp = self._connect()
+        except TransportError:
+            raise
+        except smtplib.SMTPResponseException as error:
+            reply = error.smtp_error.decode(errors="replace")
+            raise TransportError(
+                f"{self.description} answered {error.smtp_code} {reply} on connecting"
+            ) from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise TransportError(f"cannot connect to {self.description}: {error}") from None
+        self._pipelining = self._smtp.has_extn("pipelining")
 
     def _connect(self) -> smtplib.SMTP:
         config = self.config
@@ -166,6 +216,7 @@ class SmtpTransport:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                 config.host, config.port, timeout=config.timeout, context=context
             )
+            smtp.ehlo()
             return self._login(smtp, secure=True)
         smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
         smtp.ehlo()
@@ -192,21 +243,86 @@ class SmtpTransport:
             smtp.login(self.config.user, self.config.password)
         return smtp
 
-    def send(self, sender: str, recipient: str, message: bytes) -> None:
+    def deliver(self, sender: str, recipient: str, message: bytes) -> str:
+        """Send `message` (CRLF line ends, as `compose` writes) from `sender` to the one
+        `recipient`; return the server's reply.
+
+        Raise Refused (an error reply; a 421 also closes the connection), ConnectionLost,
+        or TransportError when the connection cannot be (re)opened.
+        """
+        check_address(sender)
+        check_address(recipient)
+        self.connect()
+        smtp = self._smtp
+        assert smtp is not None
+        commands = [f"MAIL FROM:<{sender}>\r\n", f"RCPT TO:<{recipient}>\r\n", "DATA\r\n"]
+        replies: list[tuple[int, bytes]] = []
         try:
-            if self._smtp is None:
-                self._smtp = self._connect()
-            self._smtp.sendmail(sender, [recipient], message)
-        except smtplib.SMTPRecipientsRefused as error:
-            code, reply = error.recipients[recipient]
-            raise TransportError(
-                f"{self.description} refused {recipient}: {code} {reply.decode(errors='replace')}"
-            ) from None
-        except smtplib.SMTPResponseException as error:
-            reply = error.smtp_error.decode(errors="replace")
-            raise TransportError(f"{self.description} answered {error.smtp_code} {reply}") from None
+            if self._pipelining:
+                smtp.send("".join(commands))
+                replies = [smtp.getreply() for _ in commands]
+            else:
+                for command in commands:
+                    smtp.send(command)
+                    replies.append(smtp.getreply())
+                    if replies[-1][0] >= 400:
+                        break
         except (OSError, smtplib.SMTPException) as error:
-            raise TransportError(f"cannot send through {self.description}: {error}") from None
+            raise self._lost(error, maybe_delivered=False) from None
+        for stage, (code, text) in zip(("MAIL", "RCPT", "DATA"), replies, strict=False):
+            if code != (354 if stage == "DATA" else 250):
+                self._abort(code, data_started=replies[-1][0] == 354)
+                raise self._refused(stage, code, text, recipient)
+        try:
+            smtp.send(_data(message))
+        except (OSError, smtplib.SMTPException) as error:
+            raise self._lost(error, maybe_delivered=False) from None
+        try:
+            code, text = smtp.getreply()
+        except (OSError, smtplib.SMTPException) as error:
+            raise self._lost(error, maybe_delivered=True) from None
+        if code != 250:
+            self._abort(code, data_started=False)
+            raise self._refused("END", code, text, recipient)
+        return f"{code} {text.decode(errors='replace')}"
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        """`deliver` for any message, whatever its line ends."""
+        self.deliver(sender, recipient, crlf(message))
+
+    def _refused(self, stage: str, code: int, text: bytes, recipient: str) -> Refused:
+        reply = f"{code} {text.decode(errors='replace')}"
+        what = f"refused {recipient}" if stage == "RCPT" else f"answered {stage}"
+        return Refused(f"{self.description} {what}: {reply}", stage=stage, code=code, reply=reply)
+
+    def _abort(self, code: int, *, data_started: bool) -> None:
+        """After an error reply: drop the connection on 421, else reset the transaction."""
+        smtp = self._smtp
+        assert smtp is not None
+        try:
+            if code != 421:
+                if data_started:  # a server that accepted DATA without a valid recipient
+                    smtp.send(".\r\n")
+                    smtp.getreply()
+                smtp.send("RSET\r\n")
+                if smtp.getreply()[0] == 250:
+                    return
+        except (OSError, smtplib.SMTPException):
+            pass
+        self._drop()
+
+    def _lost(self, error: Exception, *, maybe_delivered: bool) -> ConnectionLost:
+        self._drop()
+        when = "after the end of the message" if maybe_delivered else "during the transaction"
+        return ConnectionLost(
+            f"lost the connection to {self.description} {when}: {error}",
+            maybe_delivered=maybe_delivered,
+        )
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
 
     def close(self) -> None:
         if self._smtp is not None:
@@ -229,22 +345,56 @@ class Outbox:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.description = f"the outbox {path}"
+        self._box: mailbox.Maildir | None = None
 
-    def send(self, sender: str, recipient: str, message: bytes) -> None:
+    def connect(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            mailbox.Maildir(self.path, create=True).add(message.replace(b"\r\n", b"\n"))
+            self._box = mailbox.Maildir(self.path, create=True)
         except OSError as error:
             raise TransportError(f"cannot write to {self.description}: {error.strerror}") from None
 
+    def deliver(self, sender: str, recipient: str, message: bytes) -> str:
+        """Write the message into new/; return its file name."""
+        if self._box is None:
+            self.connect()
+        assert self._box is not None
+        try:
+            return self._box.add(message.replace(b"\r\n", b"\n"))
+        except OSError as error:
+            raise TransportError(f"cannot write to {self.description}: {error.strerror}") from None
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        self.deliver(sender, recipient, message)
+
     def close(self) -> None:
-        pass
+        self._box = None
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def crlf(message: bytes) -> bytes:
+    """`message` with every line ending in CRLF: a bare CR or LF could otherwise end the
+    data early on some servers (SMTP smuggling). `compose` writes CRLF already."""
+    unpaired = message.replace(b"\r\n", b"")
+    if b"\r" in unpaired or b"\n" in unpaired:
+        return _LINE_END.sub(b"\r\n", message)
+    return message
+
+
+def _data(message: bytes) -> bytes:
+    """The message (CRLF line ends) as DATA: leading dots doubled, then the final dot."""
+    if b"\r\n." in message:  # never in what `compose` writes
+        message = message.replace(b"\r\n.", b"\r\n..")
+    if message.startswith(b"."):
+        message = b"." + message
+    if not message.endswith(b"\r\n"):
+        message += b"\r\n"
+    return message + b".\r\n"
 
 
 def from_environment(
