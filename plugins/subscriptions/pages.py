@@ -23,6 +23,7 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    auto_reload=False,  # templates do not change while the service runs: no stat per page
 )
 
 STATUS_PAGES: dict[int, tuple[str, str]] = {

@@ -55,18 +55,23 @@ def free_port() -> int:
 class Received:
     sender: str
     recipients: list[str]
-    message: EmailMessage
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return BytesParser(policy=email.policy.default).parsebytes(self.data)
 
 
 @dataclass
 class Recorder:
-    """An aiosmtpd handler keeping every message it accepts, parsed."""
+    """An aiosmtpd handler keeping every message it accepts."""
 
     received: list[Received] = field(default_factory=list)
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        message = BytesParser(policy=email.policy.default).parsebytes(envelope.original_content)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        self.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        )
         return "250 2.0.0 queued"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -88,16 +93,19 @@ def smtp() -> Iterator[tuple[int, Recorder]]:
 def write_site(
     root: Path, *, site_url: str, service_url: str, subscriptions: dict[str, object]
 ) -> Path:
-    """A small site and its settings file (pelicanconf.py with paths under `root`)."""
+    """A small site and its settings file (pelicanconf.py with paths under `root`).
+
+    Writing it again over an existing site rewrites the same files; only the settings differ.
+    """
     for slug, header in POSTS.items():
         path = root / "content" / "posts" / f"{slug}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"{header}\n\nA short post about keeping in touch.\n")
     page = root / "content" / "pages" / "subscribe.md"
-    page.parent.mkdir(parents=True)
+    page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text("Title: Subscribe\nSlug: subscribe\nTemplate: subscribe\n\nJoin us.\n")
     comment = root / "content" / "comments" / "hello" / "first.md"
-    comment.parent.mkdir(parents=True)
+    comment.parent.mkdir(parents=True, exist_ok=True)
     comment.write_text(APPROVED)
     settings = root / "settings.py"
     settings.write_text(

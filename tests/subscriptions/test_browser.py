@@ -1,0 +1,111 @@
+"""The whole loop as a reader lives it, in headless Chromium, against the real service.
+
+The site is built with SUBSCRIPTIONS_URL pointing at the service and served over HTTP;
+the service allows that site's origin. Sign up on the Subscribe page, read the
+confirmation email from the SMTP server, open its link, then leave by one-click POST.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from plugins.subscriptions import unsubscribe_url
+from tests.helpers import build_site, serve_directory
+from tests.subscriptions.conftest import Service, free_port, link_in, run_service, write_site
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, smtp) -> Iterator[tuple[str, Service]]:
+    """(the site's URL, the service), the site built to post its forms to the service."""
+    root = tmp_path_factory.mktemp("site")
+    port = free_port()
+    settings = write_site(
+        root, site_url="http://127.0.0.1", service_url=f"http://127.0.0.1:{port}", subscriptions={}
+    )
+    built = build_site(root / "content", root / "output", settings)
+    assert built.returncode == 0, built.stdout + built.stderr
+    with (
+        serve_directory(root / "output") as site_url,
+        run_service(root, smtp, site_url=site_url, port=port) as service,
+    ):
+        yield site_url, service
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def assert_accessible(page: Page) -> None:
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_sign_up_confirm_and_leave(page: Page, site: tuple[str, Service]):
+    site_url, service = site
+    page.goto(f"{site_url}/subscribe/")
+    assert_accessible(page)
+    expect(page.get_by_label("Leave this field empty")).to_be_hidden()
+    page.get_by_label("How should we greet you?").fill("Priya")
+    page.get_by_label("Your email address").fill("priya@northwind.example")
+    page.get_by_role("button", name="Subscribe").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
+    assert_accessible(page)
+
+    [message] = service.recorder.to("priya@northwind.example")
+    page.goto(link_in(message, "confirm"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome to Warm Leads")
+    assert_accessible(page)
+    with service.store() as store:
+        contact = store.get_contact("priya@northwind.example")
+    assert (contact.status, contact.first_name, contact.tags) == (
+        "subscribed",
+        "Priya",
+        ("newsletter",),
+    )
+    assert contact.consent_source == f"subscribe form on {site_url}, confirmed by email"
+
+    url = unsubscribe_url(contact, service.settings())  # what the sender puts in List-Unsubscribe
+    page.goto(url)
+    expect(page.get_by_role("button")).to_have_count(1)
+    assert_accessible(page)
+    with service.store() as store:
+        assert store.get_contact(contact.email) == contact  # looking changed nothing
+
+    one_click = httpx.post(url, data={"List-Unsubscribe": "One-Click"}, timeout=10)
+    assert (one_click.status_code, one_click.is_redirect) == (200, False)
+    with service.store() as store:
+        assert store.get_contact(contact.email).status == "unsubscribed"
+        assert store.is_suppressed(contact.email)
+        assert contact.email not in {c.email for c in store.sendable_contacts()}
+
+    page.get_by_role("button", name="Unsubscribe").click()  # the page's button: still fine
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are unsubscribed")
+
+
+def test_a_reply_posted_from_the_site_waits_for_moderation(page: Page, site: tuple[str, Service]):
+    site_url, service = site
+    page.goto(f"{site_url}/2025/01/hello/")
+    page.get_by_label("Name", exact=True).fill("Nia Noor")
+    page.get_by_label("Email (never shown)").fill("nia@noor.example")
+    page.get_by_label("Replying to").select_option("first")
+    page.get_by_label("Comment", exact=True).fill("Posted from the page.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your comment")
+    assert_accessible(page)
+    [queued] = service.queue.glob("*.md")
+    text = queued.read_text()
+    assert "Post: hello\n" in text and "Replyto: first\n" in text
+    assert text.endswith("\nPosted from the page.\n")
+    page.get_by_role("link", name="Back to the post").click()
+    expect(page).to_have_url(f"{site_url}/2025/01/hello/#comments")
