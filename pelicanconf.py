@@ -38,7 +38,13 @@ SUMMARY_MAX_LENGTH = 40
 
 THEME = "theme"
 PLUGIN_PATHS = ["."]
-PLUGINS = ["plugins.blog", "plugins.feeds", "plugins.comments", "plugins.newsletter"]
+PLUGINS = [
+    "plugins.fastbuild",
+    "plugins.blog",
+    "plugins.feeds",
+    "plugins.comments",
+    "plugins.newsletter",
+]
 
 # Clean, stable URLs.
 ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"

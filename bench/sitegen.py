@@ -1,6 +1,7 @@
 """Deterministic benchmark sites: `generate(path, n_posts, seed=0)`.
 
-Writes `path/posts/*.md`, so `path` is a Pelican content directory for pelicanconf.py.
+Writes `path/posts/*.md` (and, on request, comment files under `path/comments/`), so
+`path` is a Pelican content directory for pelicanconf.py.
 Each post has about 850 words in paragraphs under headings, a bulleted list, links to
 two earlier posts (relative, as authors write them) and one external link; posts spread
 over 5 categories, 12 tags and the two authors of AUTHOR_PROFILES. The same seed always
@@ -73,8 +74,27 @@ def _body(rng: random.Random, links: Sequence[tuple[str, str]]) -> str:
     return "\n\n".join(blocks)
 
 
-def generate(path: Path, n_posts: int, seed: int = 0) -> list[Path]:
-    """Write `n_posts` Markdown posts under `path/posts`; return their paths, oldest first."""
+COMMENTERS = ("Hannah Okonkwo", "Tom Reyes", "Priya Nair", "Jonas Berg", "Ama Mensah")
+
+
+def _comments(path: Path, slug: str, date: datetime, count: int, rng: random.Random) -> None:
+    """`count` comments on a post, the last one a reply to the first (plugins/comments)."""
+    folder = path / "comments" / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(1, count + 1):
+        header = [
+            f"Author: {rng.choice(COMMENTERS)}",
+            f"Date: {date + timedelta(hours=number * 5):%Y-%m-%d %H:%M}",
+        ]
+        if number == count and count > 1:
+            header.append("Replyto: 1")
+        body = f"{_paragraph(rng)}\n\n{_sentence(rng)}"
+        (folder / f"{number}.md").write_text("\n".join(header) + "\n\n" + body + "\n")
+
+
+def generate(path: Path, n_posts: int, seed: int = 0, comments: int = 0) -> list[Path]:
+    """Write `n_posts` Markdown posts under `path/posts` (and `comments` comments on each
+    under `path/comments`); return the posts' paths, oldest first."""
     rng = random.Random(seed)
     posts = path / "posts"
     posts.mkdir(parents=True, exist_ok=True)
@@ -99,4 +119,6 @@ def generate(path: Path, n_posts: int, seed: int = 0) -> list[Path]:
         file.write_text("\n".join(header) + "\n\n" + _body(rng, links) + "\n", encoding="utf-8")
         written.append(file)
         earlier.append((title, slug, date))
+        if comments:
+            _comments(path, slug, date, comments, rng)
     return written

@@ -142,6 +142,11 @@ def serve(directory: Path, host: str, port: int) -> None:
         server.serve_forever()
 
 
+# Settings of an incremental build: Pelican's content cache, and output/ kept, so that
+# only the pages that changed are rendered and rewritten (plugins/fastbuild).
+INCREMENTAL = ("CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true", "DELETE_OUTPUT_DIRECTORY=false")
+
+
 def livereload(root: Path, settings_file: Path, host: str, port: int, extra: list[str]) -> None:
     """Serve the site, rebuild on every save and reload the browser."""
     from livereload import Server
@@ -149,9 +154,7 @@ def livereload(root: Path, settings_file: Path, host: str, port: int, extra: lis
     settings = read_settings(settings_file)
 
     def cached_build() -> None:
-        result = run_pelican(
-            settings_file, ["-e", "CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true", *extra]
-        )
+        result = run_pelican(settings_file, ["-e", *INCREMENTAL, *extra])
         print(result.summary())
 
     cached_build()

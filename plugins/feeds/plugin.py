@@ -8,6 +8,7 @@ every published feed, the other plugins' included.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -129,7 +130,9 @@ def articles_finalized(generator: Any) -> None:
 
 
 def finalized(pelican: Any) -> None:
-    report = registry.current().write(Path(pelican.output_path))
+    output = Path(pelican.output_path)
+    report = registry.current().write(output)
+    _remove_feeds_no_longer_published(pelican.settings, output, report)
     if report.written or report.unchanged:
         log.info(
             "%s wrote %d feed file(s), left %d unchanged",
@@ -137,6 +140,21 @@ def finalized(pelican: Any) -> None:
             len(report.written),
             len(report.unchanged),
         )
+
+
+def _remove_feeds_no_longer_published(settings: Any, output: Path, report: Any) -> None:
+    """Delete the feeds this plugin wrote last time and not this time (a post or tag is
+    gone), so a build that keeps output/ (livereload) ends like a clean one."""
+    manifest = Path(settings["CACHE_PATH"]) / "feeds-written.json"
+    current = sorted(str(path.relative_to(output)) for path in report.written + report.unchanged)
+    try:
+        previous = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = []
+    for name in set(previous) - set(current):
+        (output / name).unlink(missing_ok=True)
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(json.dumps(current), encoding="utf-8")
 
 
 def register() -> None:

@@ -1,0 +1,139 @@
+"""Signal handlers of fastbuild (module level: Pelican keeps weak references)."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemBytecodeCache
+from pelican import signals
+from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.readers import MarkdownReader
+
+from . import fingerprint, reading, writing
+from .settings import Options, options
+
+log = logging.getLogger(__name__)
+
+
+class _State:
+    def __init__(self, options: Options | None = None) -> None:
+        self.options = options
+        self.prefetched: set[int] = set()
+        # Incremental builds (content cache on): where the page digests are kept.
+        self.digests_file: Path | None = None
+
+
+_state = _State()
+
+
+def initialized(pelican: Any) -> None:
+    global _state
+    settings = pelican.settings
+    _state = _State(options(settings))
+    writing.reset()
+    if settings.get("LOAD_CONTENT_CACHE") and settings.get("CACHE_CONTENT"):
+        _state.digests_file = Path(settings["CACHE_PATH"]) / "fastbuild-pages.pickle"
+    if reading.prefetcher is not None:
+        reading.prefetcher.close()
+    workers = _state.options.workers
+    reading.prefetcher = reading.Prefetcher(workers) if workers > 1 else None
+    # Compiled templates survive between builds (keyed by the template's source).
+    jinja_cache = Path(settings["CACHE_PATH"]) / "jinja"
+    jinja_cache.mkdir(parents=True, exist_ok=True)
+    settings["JINJA_ENVIRONMENT"] = {
+        **settings.get("JINJA_ENVIRONMENT", {}),
+        "bytecode_cache": FileSystemBytecodeCache(str(jinja_cache)),
+    }
+
+
+def readers_init(readers: Any) -> None:
+    """Convert Markdown ahead of time, unless someone installed their own reader."""
+    for suffix, reader_class in readers.reader_classes.items():
+        if reader_class is MarkdownReader:
+            readers.reader_classes[suffix] = reading.ParallelMarkdownReader
+
+
+def _prefetch(generator: Any, paths_setting: str, excludes_setting: str) -> None:
+    if reading.prefetcher is None or id(generator) in _state.prefetched:
+        return
+    _state.prefetched.add(id(generator))
+    files = reading.markdown_files(generator, paths_setting, excludes_setting)
+    if len(files) >= _state.options.min_batch:
+        reading.prefetcher.submit(files, generator.settings["MARKDOWN"])
+
+
+def articles_preread(generator: Any) -> None:
+    _prefetch(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
+
+
+def pages_preread(generator: Any) -> None:
+    _prefetch(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
+
+
+def generators_finalized(generators: list[Any]) -> None:
+    if reading.prefetcher is not None:
+        reading.prefetcher.close()
+    if _state.digests_file is not None:
+        settings = generators[0].settings
+        site = fingerprint.site_digest(settings, generators)
+        previous = _load_digests(_state.digests_file, settings["OUTPUT_PATH"])
+        writing.reset(fingerprint.Digester(site), previous)
+    shared = [g for g in generators if isinstance(g, ArticlesGenerator | PagesGenerator)]
+    contents = [
+        content
+        for generator in shared
+        for name in ("articles", "translations", "hidden_articles", "hidden_translations",
+                     "drafts", "drafts_translations", "pages", "translations",
+                     "hidden_pages", "hidden_translations", "draft_pages", "draft_translations")
+        for content in getattr(generator, name, [])
+    ]  # fmt: skip
+    workers = _state.options.workers
+    if workers < 2 or len(contents) < _state.options.min_batch:
+        return
+    # {attach} links move static files while a page renders: do those here, before the
+    # pages are shared out, so the static files' new places are known to this process.
+    for content in contents:
+        if "attach}" in content._content:
+            content.get_content(content.get_siteurl())
+    writing.share_pages(shared, workers)
+
+
+def get_writer(pelican: Any) -> type:
+    return writing.ParallelWriter
+
+
+def finalized(pelican: Any) -> None:
+    writing.join_children()
+    if _state.digests_file is None:
+        return
+    output = str(Path(pelican.output_path).resolve())
+    previous = _load_digests(_state.digests_file, output)
+    current = writing.page_digests()
+    # A page written last time and not this time belongs to a post that is gone.
+    for name in previous.keys() - current.keys():
+        (Path(output) / name).unlink(missing_ok=True)
+    _state.digests_file.write_bytes(pickle.dumps({"output": output, "pages": current}))
+
+
+def _load_digests(path: Path, output: str) -> dict[str, str]:
+    """The page digests of the last incremental build into `output` (none for another)."""
+    try:
+        saved = pickle.loads(path.read_bytes())  # noqa: S301 (our own cache file)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return {}
+    if not isinstance(saved, dict) or saved.get("output") != str(Path(output).resolve()):
+        return {}
+    return saved["pages"]
+
+
+def register() -> None:
+    signals.initialized.connect(initialized)
+    signals.readers_init.connect(readers_init)
+    signals.article_generator_preread.connect(articles_preread)
+    signals.page_generator_preread.connect(pages_preread)
+    signals.all_generators_finalized.connect(generators_finalized)
+    signals.get_writer.connect(get_writer)
+    signals.finalized.connect(finalized)
