@@ -93,7 +93,10 @@ def load_settings(
     settings_file: Path = ROOT / "pelicanconf.py", environ: Mapping[str, str] = os.environ
 ) -> SubscriptionsSettings:
     """Read and check the settings; raise NotConfigured when SUBSCRIPTIONS_URL is empty."""
-    comments = comments_settings.load(settings_file)
+    try:
+        comments = comments_settings.load(settings_file)
+    except ValueError as error:  # Pelican's word on a bad PATH, THEME, ...
+        raise SettingsError(f"{settings_file}: {error}") from None
     pelican = comments.settings
     url = check_url(pelican.get("SUBSCRIPTIONS_URL") or "")
     given = pelican.get("SUBSCRIPTIONS") or {}

@@ -22,7 +22,7 @@ from .settings import ROOT, load_settings
         "settings": "the settings file (default pelicanconf.py; publishconf.py in production)",
     }
 )
-def serve(c, host="127.0.0.1", port=8002, settings=str(ROOT / "pelicanconf.py")):
+def serve(c, host="127.0.0.1", port="8002", settings=str(ROOT / "pelicanconf.py")):
     """Run the subscriptions service: sign-up, confirmation, one-click unsubscribe, comments."""
     try:
         number = int(port)

@@ -17,6 +17,7 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -69,7 +70,9 @@ async def sign_up_all(url: str) -> tuple[list[float], Counter[int]]:
 def test_2000_sign_ups_200_at_a_time_are_each_recorded_once(tmp_path: Path, smtp):
     with run_service(tmp_path, smtp, subscriptions={"per_ip_hour": 10_000}) as service:
         start = time.perf_counter()
-        latencies, statuses = asyncio.run(sign_up_all(service.url))
+        # In a thread of its own: Playwright may already run an event loop in this one.
+        with ThreadPoolExecutor(1) as thread:
+            latencies, statuses = thread.submit(asyncio.run, sign_up_all(service.url)).result()
         elapsed = time.perf_counter() - start
     assert statuses == {200: len(ADDRESSES)}
     with sqlite3.connect(service.database) as db:

@@ -121,3 +121,10 @@ def test_bad_settings_say_what_to_change(tmp_path: Path, url, subscriptions, env
     with pytest.raises(expected) as raised:
         load_settings(file, environ(tmp_path, **env))
     assert error in str(raised.value)
+
+
+def test_a_settings_file_pelican_refuses_is_one_error(tmp_path: Path):
+    file = settings_file(tmp_path)
+    file.write_text(file.read_text().replace('PATH = "content"', 'PATH = "missing"'))
+    with pytest.raises(SettingsError, match="You need to specify a path containing the content"):
+        load_settings(file, environ(tmp_path, NURTURE_SUBSCRIPTIONS_SECRET=NEW_KEY))
