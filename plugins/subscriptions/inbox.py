@@ -22,7 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from plugins.comments.clean import clean_body, clean_email, clean_line, clean_url
-from plugins.comments.model import Comment, Post, valid_id
+from plugins.comments.model import Comment, Post, valid_id, valid_slug
 from plugins.comments.moderation import queue
 from plugins.comments.posts import load_posts
 from plugins.comments.settings import Config
@@ -62,7 +62,7 @@ class Inbox:
     def receive(self, fields: Mapping[str, str]) -> Received:
         """Queue the reply in these form fields; raise CommentRefused saying why not."""
         slug = fields.get("post", "").strip()
-        if not valid_id(slug):
+        if not valid_slug(slug):
             raise CommentRefused("The form did not say which post the comment is for.", 400)
         email = clean_email(fields.get("email", ""))
         if not email:

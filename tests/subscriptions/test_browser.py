@@ -2,11 +2,13 @@
 
 The site is built with SUBSCRIPTIONS_URL pointing at the service and served over HTTP;
 the service allows that site's origin. Sign up on the Subscribe page, read the
-confirmation email from the SMTP server, open its link, then leave by one-click POST.
+confirmation email from the SMTP server, open its link, then leave by one-click POST;
+a real `invoke newsletter.send` then skips the reader who left.
 """
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 
 import httpx
@@ -15,7 +17,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from plugins.subscriptions import unsubscribe_url
-from tests.helpers import build_site, serve_directory
+from tests.helpers import BIN, build_site, copy_project, run, serve_directory
 from tests.subscriptions.conftest import Service, free_port, link_in, run_service, write_site
 
 pytestmark = pytest.mark.e2e
@@ -91,6 +93,43 @@ def test_sign_up_confirm_and_leave(page: Page, site: tuple[str, Service]):
 
     page.get_by_role("button", name="Unsubscribe").click()  # the page's button: still fine
     expect(page.get_by_role("heading", level=1)).to_have_text("You are unsubscribed")
+
+    # The next send skips her; the one-click link it gives Sam unsubscribes Sam.
+    sam = subscribe_without_browser(service, "sam@reyes.example")
+    sent = send_issue(service)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert len(service.recorder.to("priya@northwind.example")) == 1  # the confirmation only
+    [letter] = [m for m in service.recorder.to(sam) if m["Subject"] == "How often is too often?"]
+    link = unsubscribe_url(contact_id(service, sam), service.settings())
+    assert letter["List-Unsubscribe"].startswith(f"<{link}>, <mailto:")
+    assert httpx.post(link, data={"List-Unsubscribe": "One-Click"}, timeout=10).status_code == 200
+    with service.store() as store:
+        assert store.get_contact(sam).status == "unsubscribed"
+
+
+def subscribe_without_browser(service: Service, address: str) -> str:
+    with service.client() as client:
+        assert client.post("/subscribe", data={"email": address}).status_code == 200
+        assert client.get(link_in(service.recorder.to(address)[-1], "confirm")).status_code == 200
+    return address
+
+
+def contact_id(service: Service, address: str) -> int:
+    with service.store() as store:
+        return store.get_contact(address).id
+
+
+def send_issue(service: Service) -> subprocess.CompletedProcess:
+    """`invoke newsletter.send 2 --yes` for the sample's issue 2, from a copy of the project
+    whose production settings point at the service, to the service's contacts."""
+    project = copy_project(service.root / "project")
+    with (project / "publishconf.py").open("a") as settings:
+        settings.write(f"\nSUBSCRIPTIONS_URL = {service.url!r}\n")
+    names = ("NURTURE_DB", "NURTURE_SMTP_URL", "NURTURE_SUBSCRIPTIONS_SECRET")
+    env = {name: service.env[name] for name in names}
+    built = run([str(BIN / "invoke"), "preview"], cwd=project, env=env)
+    assert built.returncode == 0, built.stdout + built.stderr
+    return run([str(BIN / "invoke"), "newsletter.send", "2", "--yes"], cwd=project, env=env)
 
 
 def test_a_reply_posted_from_the_site_waits_for_moderation(page: Page, site: tuple[str, Service]):
