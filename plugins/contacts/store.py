@@ -703,10 +703,10 @@ class Store:
         return _send_row(row) if row else None
 
     def last_send_to(self, email: str) -> SendRow | None:
-        """The newest issue sent (or bounced) to this address."""
+        """The row of the issue last sent (or bounced) to this address."""
         row = self._conn.execute(
             f"{_SEND_ROWS} WHERE c.email = ? AND s.state IN ('sent', 'bounced') "
-            "ORDER BY s.issue DESC LIMIT 1",
+            "ORDER BY s.id DESC LIMIT 1",
             (normalize_email(email),),
         ).fetchone()
         return _send_row(row) if row else None
@@ -733,7 +733,7 @@ class Store:
             if not hard:
                 recent = self._conn.execute(
                     "SELECT bounce FROM sends WHERE contact_id = ? "
-                    "AND state IN ('sent', 'bounced') ORDER BY issue DESC LIMIT ?",
+                    "AND state IN ('sent', 'bounced') ORDER BY id DESC LIMIT ?",
                     (contact_id, soft_limit),
                 ).fetchall()
                 if len(recent) < soft_limit or any(bounce is None for (bounce,) in recent):

@@ -98,6 +98,15 @@ def _encoded(name: str, value: str) -> str:
     return Header(value, charset, header_name=name).encode(linesep="\r\n")
 
 
+def _header(name: str, value: str) -> str:
+    """An extra header line: ASCII as it is, folded after its commas when long (a list of
+    addresses such as List-Unsubscribe's); other text encoded (RFC 2047)."""
+    if not value.isascii():
+        return f"{name}: {_encoded(name, value)}"
+    line = f"{name}: {value}"
+    return line if len(line) <= 78 else f"{name}: " + ",\r\n ".join(value.split(", "))
+
+
 @lru_cache(maxsize=1)
 def _date_now(second: int) -> str:
     """The Date header value for this second (computed once per second)."""
@@ -176,7 +185,7 @@ def compose_encoded(
     for name, value in headers:
         if not _HEADER_NAME.fullmatch(name):
             raise HeaderError(f"{name!r} is not a header name")
-        lines.append(f"{name}: {_encoded(name, check_header_text(value, f'the {name} header'))}")
+        lines.append(_header(name, check_header_text(value, f"the {name} header")))
     lines += [
         "MIME-Version: 1.0",
         f'Content-Type: multipart/alternative; boundary="{BOUNDARY}"',

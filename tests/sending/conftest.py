@@ -7,6 +7,7 @@ process can be killed while the server's own record of what it accepted stays he
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import subprocess
 import threading
@@ -27,7 +28,9 @@ from plugins.newsletter.runlog import RunLog
 from plugins.newsletter.send import Composer, SendOptions, SendReport, send_issue
 from plugins.newsletter.signing import Signer
 from plugins.newsletter.transport import from_environment
+from tests.helpers import BIN, copy_project, run
 
+INVOKE = str(BIN / "invoke")
 SITEURL = "https://news.example"
 SENDER = "olivia@warmleads.example"
 ENVELOPE = "bounces@warmleads.example"
@@ -286,3 +289,43 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
+
+
+@dataclass
+class Project:
+    """A private copy of the project with a rendered issue 1 and its own database."""
+
+    root: Path
+    env: dict[str, str]
+
+    @property
+    def database(self) -> Path:
+        return Path(self.env["NURTURE_DB"])
+
+    def invoke(self, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+        return run([INVOKE, *args], cwd=self.root, env=self.env, stdin=subprocess.DEVNULL, **kwargs)
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [INVOKE, *args],
+            cwd=self.root,
+            env={**os.environ, **self.env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[[int], Project]:
+    def make(contacts: int) -> Project:
+        root = copy_project(tmp_path / "project")
+        write_issue(root / "cache" / "newsletter")
+        database = tmp_path / "data" / "nurture.sqlite3"
+        with Store.open(database) as store:
+            add_contacts(store, contacts)
+        env = {"NURTURE_DB": str(database), "NURTURE_SMTP_URL": "", "COLUMNS": "120"}
+        return Project(root, env)
+
+    return make
