@@ -104,6 +104,9 @@ def confirm(
         if request is None:
             return Outcome.USED
         contact = store.find_contact(request.email)
+        if contact is not None and contact.status == ConsentStatus.SUBSCRIBED:
+            store.delete_subscribe_request(request.email)
+            return Outcome.ALREADY
         if request.requested < now - valid_for or (
             contact is not None
             and contact.consent_date is not None
@@ -111,8 +114,6 @@ def confirm(
         ):
             return Outcome.EXPIRED
         store.delete_subscribe_request(request.email)
-        if contact is not None and contact.status == ConsentStatus.SUBSCRIBED:
-            return Outcome.ALREADY
         source = f"{request.source}, confirmed by email"
         if contact is None:
             store.unforget(request.email)
