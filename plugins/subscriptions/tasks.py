@@ -24,10 +24,9 @@ from .settings import ROOT, load_settings
 )
 def serve(c, host="127.0.0.1", port="8002", settings=str(ROOT / "pelicanconf.py")):
     """Run the subscriptions service: sign-up, confirmation, one-click unsubscribe, comments."""
-    try:
-        number = int(port)
-    except ValueError:
-        raise Exit(f"error: --port {port!r} must be a number, e.g. 8002", code=1) from None
+    number = int(port) if str(port).isdigit() else 0
+    if not 0 < number < 65536:
+        raise Exit(f"error: --port {port!r} must be a number from 1 to 65535, e.g. 8002", code=1)
     try:
         prepared = server.prepare(load_settings(Path(settings)))
         listener = server.listen(host, number)

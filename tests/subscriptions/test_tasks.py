@@ -50,9 +50,10 @@ def test_a_taken_port_is_one_clear_error(settings: Path):
     assert_one_error_line(result, f"cannot listen on 127.0.0.1:{port}: Address already in use")
 
 
-def test_a_port_that_is_not_a_number_is_refused(settings: Path):
-    result = serve(settings, "--port", "eighty", NURTURE_SUBSCRIPTIONS_SECRET=NEW_KEY)
-    assert_one_error_line(result, "--port 'eighty' must be a number")
+@pytest.mark.parametrize("port", ["eighty", "70000"])
+def test_a_port_that_is_not_a_port_number_is_refused(settings: Path, port: str):
+    result = serve(settings, "--port", port, NURTURE_SUBSCRIPTIONS_SECRET=NEW_KEY)
+    assert_one_error_line(result, f"--port {port!r} must be a number from 1 to 65535")
 
 
 def test_without_subscriptions_url_it_says_where_to_set_it(tmp_path: Path):
