@@ -144,7 +144,12 @@ def serve(directory: Path, host: str, port: int) -> None:
 
 # Settings of an incremental build: Pelican's content cache, and output/ kept, so that
 # only the pages that changed are rendered and rewritten (plugins/fastbuild).
-INCREMENTAL = ("CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true", "DELETE_OUTPUT_DIRECTORY=false")
+INCREMENTAL = (
+    "CACHE_CONTENT=true",
+    "LOAD_CONTENT_CACHE=true",
+    "DELETE_OUTPUT_DIRECTORY=false",
+    "GZIP_CACHE=false",
+)
 
 
 def livereload(root: Path, settings_file: Path, host: str, port: int, extra: list[str]) -> None:

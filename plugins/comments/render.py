@@ -12,6 +12,8 @@ import markdown
 import nh3
 from markdown.extensions import Extension
 
+from plugins.fastbuild.parallel import pmap
+
 TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li"}
 ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}, "*": set()}
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -38,11 +40,17 @@ class _NoRawHtml(Extension):
             md.inlinePatterns.deregister(name)
 
 
+_converter: markdown.Markdown | None = None
+
+
 def markdown_to_html(text: str) -> str:
     """Markdown as the commenter wrote it, to HTML that still needs sanitising."""
-    return markdown.markdown(
-        text, extensions=[_NoRawHtml(), "sane_lists", "smarty"], output_format="html"
-    )
+    global _converter
+    if _converter is None:  # one converter, reset per comment: building one is costly
+        _converter = markdown.Markdown(
+            extensions=[_NoRawHtml(), "sane_lists", "smarty"], output_format="html"
+        )
+    return _converter.reset().convert(text)
 
 
 def sanitize(html: str) -> str:
@@ -52,3 +60,14 @@ def sanitize(html: str) -> str:
 def render_body(text: str) -> str:
     """The safe HTML of a comment body (already cleaned by `clean.clean_body`)."""
     return sanitize(markdown_to_html(text)).strip()
+
+
+# Bodies rendered by this process, kept across the rebuilds of `invoke livereload`.
+_rendered: dict[str, str] = {}
+
+
+def render_bodies(texts: list[str]) -> list[str]:
+    """render_body for many bodies: those not rendered before, on every core."""
+    missing = sorted({text for text in texts if text not in _rendered})
+    _rendered.update(zip(missing, pmap(render_body, missing), strict=True))
+    return [_rendered[text] for text in texts]

@@ -8,6 +8,8 @@ the same file with a `Post: <slug>` line, under `<queue>/pending/`.
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import re
 import shutil
@@ -115,9 +117,15 @@ def read_comment(path: Path, *, post: str | None, timezone: str, max_length: int
         raise CommentFileError(
             f"it is not UTF-8 text (byte {error.start}); save it as UTF-8"
         ) from None
-    comment = parse_comment(text, path.stem, post=post, timezone=timezone, max_length=max_length)
+    comment = copy.copy(_parsed(text, path.stem, post, timezone, max_length))
     comment.source = path
     return comment
+
+
+@functools.lru_cache(maxsize=65536)
+def _parsed(text: str, stem: str, post: str | None, timezone: str, max_length: int) -> Comment:
+    """parse_comment, remembered: `invoke livereload` rereads every comment per save."""
+    return parse_comment(text, stem, post=post, timezone=timezone, max_length=max_length)
 
 
 def format_comment(comment: Comment, *, with_post: bool = False) -> str:

@@ -12,7 +12,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.readers import MarkdownReader
 
-from . import fingerprint, reading, writing
+from . import fingerprint, parallel, reading, writing
 from .settings import Options, options
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ def initialized(pelican: Any) -> None:
         reading.prefetcher.close()
     workers = _state.options.workers
     reading.prefetcher = reading.Prefetcher(workers) if workers > 1 else None
+    parallel.workers, parallel.min_batch = workers, _state.options.min_batch
     # Compiled templates survive between builds (keyed by the template's source).
     jinja_cache = Path(settings["CACHE_PATH"]) / "jinja"
     jinja_cache.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,19 @@ from .settings import LOG_PREFIX, FeedSettings
 log = logging.getLogger(__name__)
 
 FORMATS = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
+
+
+# What this process rendered in its last build, for the next one (livereload).
+_rendered: dict[tuple[Any, ...], dict[str, str]] = {}
+_cleaned: dict[tuple[FeedItem, str], tuple[FeedItem, int]] = {}
+
+
+def astuple_shallow(feed: writer.Feed) -> tuple[Any, ...]:
+    """A feed's fields as a hashable key (its dict of URLs as sorted pairs)."""
+    return tuple(
+        tuple(sorted(value.items())) if isinstance(value, dict) else value
+        for value in (getattr(feed, field.name) for field in fields(feed))
+    )
 
 
 class FeedsNotLoaded(NurtureError):
@@ -119,26 +132,43 @@ class Registry:
         return list(grouped.items())
 
     def write(self, output: Path) -> WriteReport:
-        """Write every published feed under `output`, skipping files already up to date."""
+        """Write every published feed under `output`, skipping files already up to date.
+
+        A feed identical to one rendered earlier in this process (the rebuilds of
+        `invoke livereload`) is not rendered again.
+        """
+        global _rendered, _cleaned
         prepared: dict[FeedItem, FeedItem] = {}
+        cleaned: dict[tuple[FeedItem, str], tuple[FeedItem, int]] = {}
         report = WriteReport([], [])
+        rendered: dict[tuple[Any, ...], dict[str, str]] = {}
         for spec, items in self.feeds.values():
             carried = sorted(items, key=lambda item: item.published, reverse=True)
             carried = carried[: self.settings.max_items]
-            feed = self._resolve(spec, [self._prepared(item, prepared) for item in carried], output)
+            clean = [self._prepared(item, prepared, cleaned) for item in carried]
+            feed = self._resolve(spec, clean, output)
             if feed is None:
                 log.info("%s skipped %r: it has no items and no updated date", LOG_PREFIX, spec.key)
                 continue
-            documents = writer.render(feed)
+            key = (*astuple_shallow(feed), spec)
+            documents = rendered[key] = _rendered.get(key) or writer.render(feed)
             for fmt, path in _paths(spec).items():
                 target = output / path
                 changed = writer.write_if_changed(target, documents[fmt])
                 (report.written if changed else report.unchanged).append(target)
+        _rendered, _cleaned = rendered, cleaned
         return report
 
-    def _prepared(self, item: FeedItem, cache: dict[FeedItem, FeedItem]) -> FeedItem:
+    def _prepared(
+        self,
+        item: FeedItem,
+        cache: dict[FeedItem, FeedItem],
+        cleaned: dict[tuple[FeedItem, str], tuple[FeedItem, int]],
+    ) -> FeedItem:
         if item not in cache:
-            clean, removed = entries.prepare(item, self.settings.siteurl)
+            key = (item, self.settings.siteurl)
+            clean, removed = _cleaned.get(key) or entries.prepare(item, self.settings.siteurl)
+            cleaned[key] = clean, removed
             if removed:
                 log.warning(
                     "%s %s: removed %d control or XML-illegal character(s) from %r",
