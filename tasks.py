@@ -25,6 +25,13 @@ SETTINGS_PUBLISH = ROOT / "publishconf.py"
 DEMO_ISSUE = 2
 
 
+def _port(port: str) -> int:
+    """A TCP port from the command line, or one line saying what is wrong."""
+    if not str(port).isdigit() or not 0 < int(port) < 65536:
+        raise Exit(f"error: --port must be a number from 1 to 65535, not {port!r}", code=1)
+    return int(port)
+
+
 def _passthrough() -> list[str]:
     """Arguments after `--` go to pelican unchanged: `invoke build -- -D`."""
     return sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else []
@@ -73,17 +80,18 @@ def regenerate(c):
 
 
 @task(help={"host": "address to listen on", "port": "port to listen on"})
-def serve(c, host="127.0.0.1", port=8000):
+def serve(c, host="127.0.0.1", port="8000"):
     """Serve output/ at http://HOST:PORT/ (Ctrl-C stops)."""
+    number = _port(port)
     print(f"Serving {site.output_path(SETTINGS_BASE)} at http://{host}:{port}/ (Ctrl-C stops)")
     try:
-        site.serve(site.output_path(SETTINGS_BASE), host, int(port))
+        site.serve(site.output_path(SETTINGS_BASE), host, number)
     except OSError as error:
         raise Exit(f"error: cannot listen on {host}:{port}: {error.strerror}", code=1) from None
 
 
 @task(help={"host": "address to listen on", "port": "port to listen on"})
-def reserve(c, host="127.0.0.1", port=8000):
+def reserve(c, host="127.0.0.1", port="8000"):
     """`build`, then `serve`."""
     build(c)
     serve(c, host=host, port=port)
@@ -96,9 +104,9 @@ def preview(c):
 
 
 @task(help={"host": "address to listen on", "port": "port to listen on"})
-def livereload(c, host="127.0.0.1", port=8000):
+def livereload(c, host="127.0.0.1", port="8000"):
     """Serve the site and rebuild and reload the browser whenever you save."""
-    site.livereload(ROOT, SETTINGS_BASE, host, int(port), _passthrough())
+    site.livereload(ROOT, SETTINGS_BASE, host, _port(port), _passthrough())
 
 
 @task

@@ -132,3 +132,9 @@ def test_serve_on_a_busy_port_says_so(project):
         result = run([INVOKE, "serve", "--port", str(port)], cwd=project)
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
+
+
+def test_serve_with_a_port_that_is_not_a_number_says_so(project):
+    result = run([INVOKE, "serve", "--port", "eighty"], cwd=project)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: --port must be a number from 1 to 65535, not 'eighty'"
