@@ -53,10 +53,9 @@ SEND_STATES = ("pending", "sending", "sent", "deferred", "failed", "bounced", "u
 # The ledger's queries include this constant (hence their `noqa: S608`): no value is ever
 # formatted into SQL.
 _AUDIENCE = """
-    NOT EXISTS (SELECT 1 FROM json_each(:groups) AS grp
-                WHERE json_array_length(grp.value) > 0 AND NOT EXISTS (
-                    SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id
-                    AND t.tag IN (SELECT value FROM json_each(grp.value))))
+    (:groups = '[]' OR NOT EXISTS (SELECT 1 FROM json_each(:groups) AS grp
+                WHERE NOT EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id
+                                  AND t.tag IN (SELECT value FROM json_each(grp.value)))))
 """
 
 
@@ -71,7 +70,6 @@ class Delivery:
     first_name: str
     last_name: str
     message_id: str
-    attempts: int
 
     @property
     def name(self) -> str:
@@ -527,7 +525,7 @@ class Store:
                 "INSERT OR IGNORE INTO sends (issue, contact_id, message_id, created, updated) "  # noqa: S608
                 "SELECT :issue, c.id, printf(:format, c.id), :now, :now FROM contacts c "
                 f"WHERE c.status = 'subscribed' AND {_AUDIENCE} ORDER BY c.id",
-                {"issue": issue, "format": message_id, "now": stamp, "groups": json.dumps(groups)},
+                {"issue": issue, "format": message_id, "now": stamp, "groups": _groups(groups)},
             )
             return cursor.rowcount
 
@@ -541,7 +539,7 @@ class Store:
             f"AND {_AUDIENCE} AND coalesce((SELECT state FROM sends "
             "WHERE issue = :issue AND contact_id = c.id) IN (SELECT value FROM json_each(:states)),"
             " 1) ORDER BY id",
-            {"issue": issue, "groups": json.dumps(groups), "states": json.dumps(states)},
+            {"issue": issue, "groups": _groups(groups), "states": json.dumps(states)},
         )
 
     def count_unsent(
@@ -552,7 +550,7 @@ class Store:
             f"AND {_AUDIENCE} AND coalesce((SELECT state FROM sends "
             "WHERE issue = :issue AND contact_id = c.id) IN (SELECT value FROM json_each(:states)),"
             " 1)",
-            {"issue": issue, "groups": json.dumps(groups), "states": json.dumps(states)},
+            {"issue": issue, "groups": _groups(groups), "states": json.dumps(states)},
         ).fetchone()[0]
 
     def recover_sends(self, issue: int, boot_id: str) -> int:
@@ -603,7 +601,7 @@ class Store:
                         "boot": boot_id,
                         "issue": issue,
                         "state": state,
-                        "groups": json.dumps(groups),
+                        "groups": _groups(groups),
                         "limit": limit - len(reserved),
                     },
                 ).fetchall()
@@ -630,7 +628,7 @@ class Store:
                 "UPDATE sends SET state = 'sending', attempts = attempts + 1, updated = ? "
                 "WHERE id = ? AND state IN (SELECT value FROM json_each(?)) AND EXISTS "
                 "(SELECT 1 FROM contacts WHERE id = sends.contact_id AND status = 'subscribed') "
-                "RETURNING issue, contact_id, message_id, attempts",
+                "RETURNING issue, contact_id, message_id",
                 (now().isoformat(), send_id, json.dumps(states)),
             ).fetchone()
             if row is None:
@@ -641,11 +639,11 @@ class Store:
                     (send_id,),
                 )
                 return None
-            issue, contact_id, message_id, attempts = row
+            issue, contact_id, message_id = row
             email, first, last = self._conn.execute(
                 "SELECT email, first_name, last_name FROM contacts WHERE id = ?", (contact_id,)
             ).fetchone()
-        return Delivery(send_id, issue, contact_id, email, first, last, message_id, attempts)
+        return Delivery(send_id, issue, contact_id, email, first, last, message_id)
 
     def finish_send(
         self, send_id: int, state: str, reply: str, *, touch: str = "", suppress: str = ""
@@ -914,6 +912,11 @@ _SEND_ROWS = (
     "SELECT s.id, s.issue, s.contact_id, c.email, s.state, s.attempts, s.reply, s.bounce, "
     "s.updated FROM sends s LEFT JOIN contacts c ON c.id = s.contact_id"
 )
+
+
+def _groups(groups: Sequence[Sequence[str]]) -> str:
+    """The :groups parameter of _AUDIENCE: the non-empty groups, as JSON."""
+    return json.dumps([list(group) for group in groups if group])
 
 
 def _send_row(row: tuple) -> SendRow:

@@ -56,7 +56,7 @@ from .signing import Signer
 from .transport import ConnectionLost, Refused, Transport, TransportError, is_loopback
 
 RETRY_DELAYS = (10.0, 60.0, 180.0)  # seconds before the in-run retries of a message
-CHUNK = 256  # rows reserved per durable transaction
+CHUNK = 1024  # rows reserved per durable transaction
 POLL = 0.2  # seconds between checks for Ctrl-C while waiting
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 _MAILBOX_STATUS = re.compile(r"\b5\.[12]\.\d{1,3}\b")  # RFC 3463: bad address or mailbox
@@ -367,8 +367,12 @@ class _Run:
             for thread in threads:
                 while thread.is_alive():
                     thread.join(POLL)
+        except BaseException:  # a second Ctrl-C: no worker starts another message
+            self.stop.set()
+            raise
         finally:
-            self.store.release_sends(self.issue.number)
+            with self.db:
+                self.store.release_sends(self.issue.number)
             for transport in transports:
                 transport.close()
         report.interrupted = self.stop.is_set() and not report.problem

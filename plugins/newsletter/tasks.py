@@ -378,6 +378,12 @@ def _send(store, composer, options, total, envelope, yes) -> None:
             )  # fmt: skip
     except NurtureError as error:
         raise Exit(f"error: {error}", code=1) from None
+    except KeyboardInterrupt:
+        raise Exit(
+            f"Stopped at once: the messages that were in flight are now unknown; see "
+            f"`invoke newsletter.status {issue.number}`",
+            code=130,
+        ) from None
     if report.recovered:
         print(f"{report.recovered} message(s) of an interrupted run are now unknown.")
     counts = {state: n for state, n in report.counts.items() if state != "retrying"}

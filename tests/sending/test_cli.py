@@ -10,19 +10,19 @@ import signal
 import subprocess
 
 from plugins.contacts import Store
+from plugins.contacts.store import SEND_STATES
 from plugins.subscriptions.tokens import KeyRing, unsubscribing
 from tests.helpers import copy_project, run
 
 from .conftest import INVOKE, wait_for
 from .test_bounces import dsn
 
-STATES = ["pending", "sending", "sent", "deferred", "failed", "bounced", "unknown"]
 SECRET = "a-test-secret-for-one-click-links-0123456789"
 
 
 def ledger(database) -> dict[str, str]:
     with Store.open(database) as store:
-        return {row.email: row.state for row in store.send_rows(1, STATES)}
+        return {row.email: row.state for row in store.send_rows(1, SEND_STATES)}
 
 
 def test_a_killed_send_resumes_and_nobody_gets_a_second_copy(project, smtp):

@@ -10,6 +10,7 @@ from email import policy
 import pytest
 
 from plugins.contacts import ConsentStatus, NewContact
+from plugins.contacts.store import SEND_STATES
 from plugins.newsletter.runlog import RunLog
 from plugins.newsletter.send import (
     Composer,
@@ -34,9 +35,7 @@ from .conftest import (
 
 
 def states(store, issue_number: int = 1) -> dict[str, str]:
-    rows = store.send_rows(issue_number, ["pending", "sending", "sent", "deferred", "failed",
-                                          "bounced", "unknown"])  # fmt: skip
-    return {row.email: row.state for row in rows}
+    return {row.email: row.state for row in store.send_rows(issue_number, SEND_STATES)}
 
 
 def test_every_subscribed_contact_in_the_segment_gets_one_message(db, tmp_path, smtp):
