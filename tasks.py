@@ -144,6 +144,8 @@ The sample blog is in {result.output_path}/
   issue {issue.number} as an email, as a reader receives it:
                   {html}
                   {text}
+  your contacts:  NURTURE_DB=data/sample.sqlite3 .venv/bin/invoke contacts.sample
+                  then the same NURTURE_DB with contacts.due, contacts.list, contacts.stats
   more commands:  .venv/bin/invoke --list""")
 
 
