@@ -15,7 +15,8 @@ contact): `pending → sending → sent | deferred | failed | bounced | unknown`
    records the outcome (`sent` with a newsletter touch for the contact, or what went wrong).
 
 The per-message marks of step 6 are committed before the SMTP transaction starts and
-after its 250, but not flushed to disk one by one (a flush costs milliseconds): they
+after its 250 (together with the next message's `sending` mark: one commit per message),
+but not flushed to disk one by one (a flush costs milliseconds): they
 survive the process being killed, so after a crash at most one message per worker is
 `unknown`. If the machine itself loses power, unflushed marks may be lost; the
 durable reservations of step 5 then tell which rows may have gone out, and they become
@@ -384,8 +385,9 @@ class _Run:
 
     # Scheduling
 
-    def _next(self) -> int | None:
-        """The next row to send (an in-run retry that is due first), or None when done."""
+    def _next(self, *, wait: bool = True) -> int | None:
+        """The next row to send (an in-run retry that is due first), or None when done
+        (or, with `wait=False`, when no row is ready now)."""
         with self.cv:
             while not self.stop.is_set() and not self.report.problem:
                 now = time.monotonic()
@@ -398,7 +400,7 @@ class _Run:
                     self.left -= 1
                     self.busy += 1
                     return self.queue.popleft()
-                if not self.retries and not self.busy:
+                if not wait or (not self.retries and not self.busy):
                     break
                 due = self.retries[0][0] - now if self.retries else POLL
                 self.cv.wait(min(max(due, 0.0), POLL))
@@ -447,16 +449,39 @@ class _Run:
     # Working
 
     def _work(self, transport: Transport) -> None:
+        # A `sent` mark is committed together with the next row's `sending` mark (one
+        # commit per message), or on its own before the worker waits or stops.
+        sent: tuple[int, Outcome] | None = None
         while True:
             problem = self._connect(transport)
             if problem:
+                if sent:
+                    self._record(*sent)
                 self._give_up(problem)
                 return
-            row = self._next()
+            row = self._next(wait=sent is None)
             if row is None:
-                return
+                if not sent:
+                    return
+                self._record(*sent)
+                sent = None
+                continue
+            if sent and self.pace.interval:  # the rate limit may make this worker wait
+                self._record(*sent)
+                sent = None
             self.pace.wait()
-            self._done(row, *self._send(transport, row))
+            outcome, retry = self._send(transport, row, sent)
+            if sent:
+                self._done(sent[0], sent[1], False)
+            sent = (row, outcome) if outcome.state == "sent" else None
+            if not sent:
+                self._done(row, outcome, retry)
+
+    def _record(self, row: int, outcome: Outcome) -> None:
+        """Commit a `sent` mark on its own."""
+        with self.db:
+            self.store.finish_send(row, "sent", outcome.reply, touch=self.reference)
+        self._done(row, outcome, False)
 
     def _connect(self, transport: Transport) -> str:
         """Reconnect if needed, with the retry delays as backoff; the problem if it fails."""
@@ -470,9 +495,14 @@ class _Run:
                 if delay is None or self.stop.wait(delay):
                     return f"{error}; run the command again to send the rest"
 
-    def _send(self, transport: Transport, row: int) -> tuple[Outcome, bool]:
-        """Send one row; return its outcome and whether to retry it in this run."""
-        with self.db:
+    def _send(
+        self, transport: Transport, row: int, sent: tuple[int, Outcome] | None
+    ) -> tuple[Outcome, bool]:
+        """Send one row, first committing the `sent` mark of the previous one, if given;
+        return its outcome (a `sent` one not yet recorded) and whether to retry it."""
+        with self.db, self.store.transaction(durable=False):
+            if sent:
+                self.store.finish_send(sent[0], "sent", sent[1].reply, touch=self.reference)
             delivery = self.store.start_send(row, self.options.states)
         if delivery is None:
             return Outcome(
@@ -499,15 +529,15 @@ class _Run:
             return self._finish(row, state, email, str(error)), state == "deferred"
         except TransportError as error:
             return self._finish(row, "deferred", email, str(error)), True
-        return self._finish(row, "sent", email, reply), False
+        return Outcome("sent", email, reply), False
 
     def _finish(
         self, row: int, state: str, email: str, reply: str, *, suppress: bool = False
     ) -> Outcome:
-        touch = self.reference if state == "sent" else ""
+        """Commit what became of a message that did not go out."""
         reason = f"issue {self.issue.number} bounced: {reply}" if suppress else ""
         with self.db:
-            self.store.finish_send(row, state, reply, touch=touch, suppress=reason)
+            self.store.finish_send(row, state, reply, suppress=reason)
         return Outcome(state, email, reply)
 
 
