@@ -186,12 +186,15 @@ COMMENTS = {
 # The newsletter (plugins/newsletter, docs/newsletter.md): issues are files in
 # content/newsletter/; each build renders their web pages, feed and email, and
 # `invoke newsletter.preview N` shows the email. Bulk mail must carry a postal address.
+# `invoke newsletter.send N` mails it; bounce reports go to the envelope sender, and
+# "dkim_key_file" with "dkim_selector" turn on DKIM signing (docs/newsletter.md, Sending).
 NEWSLETTER = {
     "from_name": "Olivia Hart",
     "from_address": "olivia@warmleads.example",
     "reply_to": "olivia@warmleads.example",
     "signature": "Warmly,\nOlivia\n\nOlivia Hart · Relationship coach, Warm Leads",
     "postal_address": "Warm Leads, 12 Orchard Row, Bath BA1 1AA, United Kingdom",
+    "envelope_sender": "bounces@warmleads.example",
 }
 
 # The subscriptions service (plugins/subscriptions, docs/subscriptions.md): sign-up with
