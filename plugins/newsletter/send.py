@@ -16,12 +16,12 @@ contact): `pending → sending → sent | deferred | failed | bounced | unknown`
 
 The per-message marks of step 6 are committed before the SMTP transaction starts and
 after its 250 (together with the next message's `sending` mark: one commit per message),
-but not flushed to disk one by one (a flush costs milliseconds): they
-survive the process being killed, so after a crash at most one message per worker is
-`unknown`. If the machine itself loses power, unflushed marks may be lost; the
-durable reservations of step 5 then tell which rows may have gone out, and they become
-`unknown` too (the run recorded the machine's boot id with them), so even then nobody
-is mailed twice. Every run ends with a flush.
+but not flushed to disk one by one (a flush costs milliseconds): they survive the
+process being killed, so after a crash at most one message per worker is `unknown`. If
+the machine itself loses power, unflushed marks may be lost; the durable reservations of
+step 5 then tell which rows may have gone out, and they become `unknown` too (the run
+recorded the machine's boot id with them), so even then nobody is mailed twice. Every
+run ends with a flush.
 
 Faults: a 4xx reply or a connection lost before the end of the message is retried
 within the run after `retry_delays`, then left `deferred` for the next run; a lost
@@ -124,7 +124,7 @@ def check_sendable(issue: RenderedIssue) -> None:
     if parts.scheme not in {"https", "http"} or not parts.hostname or is_loopback(parts.hostname):
         raise SendError(
             f"issue {issue.number} was rendered with SITEURL {issue.siteurl!r}, so its links "
-            "would point at your own machine; build the production site with "
+            "would not lead to your published site; build the production site with "
             "`invoke preview` (publishconf.py, NURTURE_SITEURL) and send again"
         )
 

@@ -278,16 +278,19 @@ def send(
     """Send issue N to every subscribed contact in its segment, each exactly once."""
     issue_number = _number(number)
     try:
-        options = sending.SendOptions(
-            tags=tuple(t.strip().lower() for t in tag or [] if t.strip()),
-            workers=_whole(workers, "workers", 1),
-            rate=float(rate or 0),
-            limit=_whole(limit, "limit", 0),
-            resend_unknown=resend_unknown,
-            retry_failed=retry_failed,
-        )
+        per_second = float(rate or 0)
     except ValueError:
-        raise Exit("error: --rate must be a number of messages a second", code=1) from None
+        per_second = -1.0
+    if per_second < 0:
+        raise Exit("error: --rate must be a number of messages a second", code=1)
+    options = sending.SendOptions(
+        tags=tuple(t.strip().lower() for t in tag or [] if t.strip()),
+        workers=_whole(workers, "workers", 1),
+        rate=per_second,
+        limit=_whole(limit, "limit", 0),
+        resend_unknown=resend_unknown,
+        retry_failed=retry_failed,
+    )
     try:
         issue = load_rendered(issue_number, rendered_directory(SETTINGS_PUBLISH))
         sending.check_sendable(issue)

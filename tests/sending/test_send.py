@@ -249,7 +249,7 @@ def test_a_draft_or_a_development_build_is_not_sent(tmp_path):
     with pytest.raises(SendError, match="is a draft: set `Status: ready`"):
         check_sendable(write_issue(tmp_path / "a", status="draft"))
     for siteurl in ("http://127.0.0.1:8000", "http://localhost:8000", "/", ""):
-        with pytest.raises(SendError, match="would point at your own machine; build the"):
+        with pytest.raises(SendError, match="would not lead to your published site; build the"):
             check_sendable(write_issue(tmp_path / "b", siteurl=siteurl))
 
 
