@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from plugins.contacts import Store
@@ -53,8 +54,10 @@ from .message import Address, HeaderError
 from .rendered import Reader, RenderedIssue
 from .runlog import RunLog
 from .settings import NewsletterSettings
-from .signing import Signer
 from .transport import ConnectionLost, Refused, Transport, TransportError, is_loopback
+
+if TYPE_CHECKING:
+    from .signing import Signer  # dkimpy is only imported when DKIM is configured
 
 RETRY_DELAYS = (10.0, 60.0, 180.0)  # seconds before the in-run retries of a message
 CHUNK = 1024  # rows reserved per durable transaction

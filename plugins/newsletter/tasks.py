@@ -43,7 +43,6 @@ from .message import Address
 from .project import load_project, sent_status
 from .rendered import RenderedIssue, load_rendered, rendered_directory
 from .runlog import RunLog
-from .signing import Signer
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "pelicanconf.py"
@@ -187,7 +186,11 @@ def _database(*, for_sending: bool = False) -> Iterator[Store]:
 def _composer(issue: RenderedIssue) -> tuple[sending.Composer, str]:
     """The composer for a send with the production settings, and the envelope sender."""
     config = newsletter_settings.check(read_settings(str(SETTINGS_PUBLISH)))
-    signer = Signer(config.dkim, ROOT) if config.dkim else None
+    signer = None
+    if config.dkim:
+        from .signing import Signer  # dkimpy is only needed when DKIM is configured
+
+        signer = Signer(config.dkim, ROOT)
     try:
         service = subscriptions.load_settings(SETTINGS_PUBLISH)
     except subscriptions.NotConfigured:
