@@ -3,11 +3,15 @@
 Every process runs the same page-writing code of the articles and pages generators, in
 the same order, with the same state, so the n-th page is the same page everywhere;
 process k renders and writes the pages n with n % workers == k and skips the rendering
-of the others. Nothing is handed between processes but the children's log records,
-which the build process logs as its own, so warnings are printed and counted once.
+of the others. Nothing is handed back but what the children logged while rendering their
+pages (everything else they log, the build process logs too) and their page digests; the
+build process logs those records as its own, so warnings are printed and counted once.
+The build process waits for the children before the next generator runs, also when it
+fails, so no child outlives the page writing.
 
-A page is written only when its bytes differ from the file already there, so an
-incremental build (livereload) leaves unchanged files, and their times, alone.
+A page is written only when its bytes differ from the file already there, and then
+through a temporary file renamed over it, so an incremental build (livereload) leaves
+unchanged files, and their times, alone, and an interrupted build leaves no half page.
 """
 
 from __future__ import annotations
@@ -19,13 +23,19 @@ import pickle
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from pelican.writers import FileOverwriteFailedError, Writer
+
+from plugins.errors import NurtureError
 
 from .fingerprint import Digester
 
 log = logging.getLogger(__name__)
+
+
+class PageWritingError(NurtureError):
+    """A forked page-writing process failed, so the site is incomplete."""
 
 
 class ChangedOnlyFile:
@@ -50,7 +60,13 @@ class ChangedOnlyFile:
         with contextlib.suppress(OSError):
             if self.path.stat().st_size == len(data) and self.path.read_bytes() == data:
                 return
-        self.path.write_bytes(data)
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            partial.write_bytes(data)
+            partial.replace(self.path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
 
 
 class _PageTemplate:
@@ -83,7 +99,11 @@ class _PageTemplate:
             if unchanged and (Path(writer.output_path) / name).exists():
                 writer.skip()
                 return ""
-        return self._template.render(localcontext)
+        writer.rendering = True
+        try:
+            return self._template.render(localcontext)
+        finally:
+            writer.rendering = False
 
 
 class ParallelWriter(Writer):
@@ -94,6 +114,7 @@ class ParallelWriter(Writer):
         self.worker = 0
         self.workers = 1
         self.sharding = False
+        self.rendering = False  # rendering a page of this process's share
         self._page = -1
         self._owned = True
         _state.writer = self
@@ -102,6 +123,12 @@ class ParallelWriter(Writer):
         if self.sharding or _state.digester is not None:
             template = _PageTemplate(template, self, context, set(kwargs))
         return super().write_file(name, template, context, *args, **kwargs)
+
+    def write_feed(self, *args: Any, **kwargs: Any) -> Any:
+        """Pelican's own feeds (when switched on) are written by the build process alone."""
+        if self.worker != 0:
+            return None
+        return super().write_feed(*args, **kwargs)
 
     def claim(self) -> bool:
         """Take the next page in turn; True when this process renders and writes it."""
@@ -136,15 +163,23 @@ class ParallelWriter(Writer):
         return ChangedOnlyFile(filename, encoding)
 
 
-class _PipeHandler(logging.Handler):
-    """In a child: send each log record's level, logger and message to the parent."""
+class _ChildHandler(logging.Handler):
+    """In a child: keep what is logged while rendering its own pages, for the parent.
 
-    def __init__(self, stream: BinaryIO) -> None:
+    Everything else a child logs ("Writing ...", overwrite notices) the build process
+    logs itself, running the same code. Pelican's grouping of repeated warnings
+    (`limit_msg`) travels with each record.
+    """
+
+    def __init__(self, writer: ParallelWriter) -> None:
         super().__init__(level=logging.DEBUG)
-        self.stream = stream
+        self.writer = writer
+        self.records: list[tuple[Any, ...]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        pickle.dump(("log", record.levelno, record.name, record.getMessage()), self.stream)
+        if self.writer.rendering:
+            extra = {k: v for k, v in vars(record).items() if k in ("limit_msg", "limit_args")}
+            self.records.append(("log", record.levelno, record.name, record.getMessage(), extra))
 
 
 class _State:
@@ -164,6 +199,8 @@ _state = _State()
 def reset(digester: Digester | None = None, previous: dict[str, str] | None = None) -> None:
     """Start a build; with a digester, pages whose digest is unchanged are not rendered."""
     global _state
+    with contextlib.suppress(PageWritingError):
+        join_children()  # none, unless the last build died between generators
     _state = _State()
     _state.digester = digester
     _state.previous_digests = previous or {}
@@ -175,26 +212,31 @@ def page_digests() -> dict[str, str]:
 
 
 def _run_child(worker: int, workers: int, outputs: list[Callable[[Any], None]], pipe: Any) -> None:
-    """In a forked child: write this worker's share of the pages, then exit."""
+    """In a forked child: write this worker's share of the pages, send what the parent
+    needs to know, and exit."""
+    writer = _state.writer
+    writer.worker, writer.workers, writer.sharding = worker, workers, True
+    handler = _ChildHandler(writer)
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    root.addHandler(_PipeHandler(pipe))
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
     inherited = set(_state.digests)
     status = 0
     try:
-        writer = _state.writer
-        writer.worker, writer.workers, writer.sharding = worker, workers, True
         for generate_output in outputs:
             generate_output(writer)
-        mine = [(name, d) for name, d in _state.digests.items() if name not in inherited]
-        for name, digest in mine:
-            pickle.dump(("digest", name, digest), pipe)
     except BaseException as error:  # anything: report it, never return into Pelican
-        log.error("fastbuild: a page-writing worker failed: %s: %s", type(error).__name__, error)
+        handler.records.append(("failed", f"{type(error).__name__}: {error}"))
         status = 1
-    finally:
+    try:
+        for record in handler.records:
+            pickle.dump(record, pipe)
+        for name, digest in _state.digests.items():
+            if name not in inherited:
+                pickle.dump(("digest", name, digest), pipe)
         pipe.flush()
+    finally:
         os._exit(status)
 
 
@@ -203,53 +245,80 @@ def share_pages(generators: list[Any], workers: int) -> None:
 
     Wraps each one's generate_output: the first call forks the children, which run the
     outputs of all of them (in Pelican's order) for their share and exit; the build
-    process then writes its own share and goes on with the rest of the build.
+    process writes its own share, and after the last of them (or when one raises) waits
+    for the children, so the pages are all written before the build goes on.
     """
     originals = [generator.generate_output for generator in generators]
 
-    def sharded(original: Callable[[Any], None]) -> Callable[[Any], None]:
+    def sharded(original: Callable[[Any], None], last: bool) -> Callable[[Any], None]:
         def generate_output(writer: Any) -> None:
             if not _state.forked:
                 _state.forked = True
-                writer.workers, writer.worker = workers, 0
-                for worker in range(1, workers):
-                    read_end, write_end = os.pipe()
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                    pid = os.fork()
-                    if pid == 0:
-                        os.close(read_end)
-                        _run_child(worker, workers, originals, os.fdopen(write_end, "wb"))
-                    os.close(write_end)
-                    _state.children.append((pid, os.fdopen(read_end, "rb")))
+                _fork_children(writer, workers, originals)
             writer.sharding = True
             try:
                 original(writer)
+            except BaseException:
+                with contextlib.suppress(PageWritingError):
+                    join_children()
+                raise
             finally:
                 writer.sharding = False
+            if last:
+                join_children()
 
         return generate_output
 
-    for generator, original in zip(generators, originals, strict=True):
-        generator.generate_output = sharded(original)
+    for index, (generator, original) in enumerate(zip(generators, originals, strict=True)):
+        generator.generate_output = sharded(original, last=index == len(generators) - 1)
+
+
+def _fork_children(writer: ParallelWriter, workers: int, outputs: list[Callable]) -> None:
+    writer.workers, writer.worker = workers, 0
+    for worker in range(1, workers):
+        read_end, write_end = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            for _, other in _state.children:  # the pipes of the children forked before
+                other.close()
+            _run_child(worker, workers, outputs, os.fdopen(write_end, "wb"))
+        os.close(write_end)
+        _state.children.append((pid, os.fdopen(read_end, "rb")))
 
 
 def join_children() -> None:
-    """Wait for the children; log their records here, so they count and print once."""
-    for pid, pipe in _state.children:
+    """Wait for the children, then log their records here, so they count and print once;
+    raise PageWritingError if one failed, as the build would have without them.
+
+    Every child is reaped before anything is logged: with `--fatal`, logging raises.
+    """
+    children, _state.children = _state.children, []
+    records: list[tuple[Any, ...]] = []
+    for pid, pipe in children:
+        sent = []
         with pipe:
             while True:
                 try:
-                    kind, *fields = pickle.load(pipe)  # noqa: S301 (our own child)
-                except EOFError:
+                    sent.append(pickle.load(pipe))  # noqa: S301 (our own child)
+                except (EOFError, pickle.UnpicklingError):  # the end, or a child cut short
                     break
-                if kind == "log":
-                    level, name, message = fields
-                    logging.getLogger(name).log(level, "%s", message)
-                else:
-                    name, digest = fields
-                    _state.digests[name] = digest
         _, status = os.waitpid(pid, 0)
-        if status != 0:
-            log.error("fastbuild: a page-writing worker exited with status %s", status)
-    _state.children.clear()
+        if status != 0 and not any(kind == "failed" for kind, *_ in sent):
+            sent.append(("failed", f"exit status {os.waitstatus_to_exitcode(status)}"))
+        records += sent
+    failures = []
+    for kind, *fields in records:
+        if kind == "digest":
+            name, digest = fields
+            _state.digests[name] = digest
+        elif kind == "failed":
+            failures.append(fields[0])
+    for kind, *fields in records:
+        if kind == "log":
+            level, name, message, extra = fields
+            logging.getLogger(name).log(level, "%s", message, extra=extra)
+    if failures:
+        raise PageWritingError(f"fastbuild: a page-writing process failed: {failures[0]}")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from bench.sitegen import generate
-from tests.helpers import build_site
+from tests.helpers import BIN, ROOT, build_site, run
 
 PARALLEL = {"FASTBUILD": json.dumps({"workers": 2, "min_batch": 1})}
 SEQUENTIAL = {"FASTBUILD": json.dumps({"workers": 1})}
@@ -45,6 +46,8 @@ def build(content: Path, output: Path, cache: Path, **overrides: str) -> str:
 def content(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("fast") / "content"
     generate(root, 90, seed=3, comments=2)
+    (root / "pages").mkdir()
+    (root / "pages/about.md").write_text("Title: About\nSlug: about\n\nWho we are.\n")
     return root
 
 
@@ -92,6 +95,41 @@ def _add_post(content: Path) -> None:
     (content / "posts/post-new.md").write_text(new.replace("Date: 20", "Date: 19", 1))
 
 
+def _retitle_newest(content: Path) -> None:
+    post = content / "posts/post-00090.md"  # listed on every 404 page, among the latest
+    post.write_text(post.read_text().replace("Title: ", "Title: Renamed ", 1))
+
+
+def _recategorise(content: Path) -> None:
+    post = content / "posts/post-00021.md"
+    text = post.read_text()
+    category = next(line for line in text.splitlines() if line.startswith("Category: "))
+    post.write_text(text.replace(category, "Category: Brand New", 1))
+
+
+def _edit_page(content: Path) -> None:
+    page = content / "pages/about.md"
+    page.write_text(page.read_text().replace("Title: About", "Title: About us"))
+
+
+def _add_draft(content: Path) -> None:
+    template = (content / "posts/post-00060.md").read_text()
+    draft = template.replace("Slug: post-00060", "Slug: post-draft\nStatus: draft")
+    (content / "posts/post-draft.md").write_text(draft)
+
+
+def _add_translation(content: Path) -> None:
+    template = (content / "posts/post-00061.md").read_text()
+    (content / "posts/post-00061-fr.md").write_text(
+        template.replace("Slug: post-00061", "Slug: post-00061\nLang: fr")
+    )
+
+
+def _edit_comment(content: Path) -> None:
+    comment = sorted((content / "comments/post-00070").glob("*.md"))[0]
+    comment.write_text(comment.read_text() + "\nAn afterthought.\n")
+
+
 def _delete_post(content: Path) -> None:
     (content / "posts/post-00033.md").unlink()
     shutil.rmtree(content / "comments/post-00033")
@@ -99,7 +137,19 @@ def _delete_post(content: Path) -> None:
 
 @pytest.mark.parametrize(
     "edit",
-    [_edit_title, _edit_body, _add_comment, _add_post, _delete_post],
+    [
+        _edit_title,
+        _edit_body,
+        _add_comment,
+        _add_post,
+        _delete_post,
+        _retitle_newest,
+        _recategorise,
+        _edit_page,
+        _add_draft,
+        _add_translation,
+        _edit_comment,
+    ],
     ids=lambda f: f.__name__,
 )
 def test_incremental_build_after_an_edit_matches_a_cold_build(content, tmp_path, edit):
@@ -126,3 +176,40 @@ def test_an_incremental_build_rewrites_only_what_changed(content, tmp_path):
     assert [p.relative_to(output).as_posix() for p in rewritten] == [
         "2020/01/post-00012/index.html"
     ]
+
+
+def test_a_verbose_parallel_build_logs_each_page_once(content, tmp_path):
+    output = tmp_path / "output"
+    overrides = {"CACHE_PATH": json.dumps(str(tmp_path / "cache")), **PARALLEL}
+    args = [str(BIN / "pelican"), str(content), "-s", str(ROOT / "pelicanconf.py")]
+    args += ["-o", str(output), "-v", "--logs-dedup-min-level", "DEBUG"]  # no dedup
+    args += ["-e", *(f"{k}={v}" for k, v in overrides.items())]
+    result = run(args, env={"COLUMNS": "1000"})  # one line per record
+    assert result.returncode == 0, result.stdout + result.stderr
+    written = re.findall(r'Writing "([^"]+)"', result.stdout + result.stderr)
+    assert len(written) > 150
+    assert sorted(written) == sorted(set(written))
+
+
+@pytest.mark.parametrize("slug", ["post-00010", "post-00011"])  # one page each process
+def test_a_page_that_fails_to_render_fails_the_parallel_build_too(content, tmp_path, slug):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    article = (ROOT / "theme/templates/article.html").read_text()
+    broken = f'{{% if article.slug == "{slug}" %}}{{{{ no_such.thing }}}}{{% endif %}}'
+    (templates / "article.html").write_text(
+        article.replace("{% block content %}", "{% block content %}" + broken, 1)
+    )
+    results = {}
+    for name, overrides in (("one", SEQUENTIAL), ("two", PARALLEL)):
+        settings = {
+            "CACHE_PATH": json.dumps(str(tmp_path / f"cache-{name}")),
+            "THEME_TEMPLATES_OVERRIDES": json.dumps([str(templates)]),
+            **overrides,
+        }
+        results[name] = build_site(content, tmp_path / name, overrides=settings)
+    for result in results.values():
+        log = result.stdout + result.stderr
+        assert result.returncode != 0
+        assert "'no_such' is undefined" in log
+    assert not list((tmp_path / "two").rglob("*.tmp"))
