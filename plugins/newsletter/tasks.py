@@ -322,7 +322,9 @@ def send(
         _send(store, composer, options, total, envelope, yes)
 
 
-def _dry_run(store: Store, composer: sending.Composer, options, total: int) -> None:
+def _dry_run(
+    store: Store, composer: sending.Composer, options: sending.SendOptions, total: int
+) -> None:
     progress, job = _progress(total)
     failures: list[sending.Outcome] = []
 
@@ -342,7 +344,14 @@ def _dry_run(store: Store, composer: sending.Composer, options, total: int) -> N
         print(f"  cannot send to {outcome.email}: {outcome.reply}")
 
 
-def _send(store, composer, options, total, envelope, yes) -> None:
+def _send(
+    store: Store,
+    composer: sending.Composer,
+    options: sending.SendOptions,
+    total: int,
+    envelope: str,
+    yes: bool,
+) -> None:
     issue = composer.issue
     try:
         first = transport.from_environment()

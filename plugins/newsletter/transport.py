@@ -198,8 +198,6 @@ class SmtpTransport:
             return
         try:
             self._smtp = self._connect()
-        except TransportError:
-            raise
         except smtplib.SMTPResponseException as error:
             reply = error.smtp_error.decode(errors="replace")
             raise TransportError(
