@@ -8,9 +8,11 @@ library and print.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import shlex
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from invoke import Collection, Exit, task
@@ -37,11 +39,18 @@ def _passthrough() -> list[str]:
     return sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else []
 
 
-def _build(settings: Path, *extra: str) -> site.BuildResult:
+@contextlib.contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """A mistake in the settings or the site is one line and a non-zero exit."""
     try:
-        result = site.run_pelican(settings, [*extra, *_passthrough()])
-    except site.BuildError as error:
+        yield
+    except (site.BuildError, site.PublishError) as error:
         raise Exit(f"error: {error}", code=1) from None
+
+
+def _build(settings: Path, *extra: str) -> site.BuildResult:
+    with _one_line_errors():
+        result = site.run_pelican(settings, [*extra, *_passthrough()])
     print(result.summary())
     return result
 
@@ -57,8 +66,9 @@ def _checked_build(settings: Path, *extra: str, action: str = "") -> site.BuildR
 @task
 def clean(c):
     """Remove the generated site (output/) and Pelican's cache."""
-    for path in site.clean(ROOT):
-        print(f"removed {path}")
+    with _one_line_errors():
+        for path in site.clean(ROOT):
+            print(f"removed {path}")
 
 
 @task
@@ -76,16 +86,19 @@ def rebuild(c):
 @task
 def regenerate(c):
     """Rebuild whenever content, theme or settings change."""
-    site.regenerate(SETTINGS_BASE, _passthrough())
+    with _one_line_errors():
+        site.regenerate(SETTINGS_BASE, _passthrough())
 
 
 @task(help={"host": "address to listen on", "port": "port to listen on"})
 def serve(c, host="127.0.0.1", port="8000"):
     """Serve output/ at http://HOST:PORT/ (Ctrl-C stops)."""
     number = _port(port)
-    print(f"Serving {site.output_path(SETTINGS_BASE)} at http://{host}:{port}/ (Ctrl-C stops)")
+    with _one_line_errors():
+        directory = site.output_path(SETTINGS_BASE)
+    print(f"Serving {directory} at http://{host}:{port}/ (Ctrl-C stops)")
     try:
-        site.serve(site.output_path(SETTINGS_BASE), host, number)
+        site.serve(directory, host, number)
     except OSError as error:
         raise Exit(f"error: cannot listen on {host}:{port}: {error.strerror}", code=1) from None
 
@@ -106,16 +119,16 @@ def preview(c):
 @task(help={"host": "address to listen on", "port": "port to listen on"})
 def livereload(c, host="127.0.0.1", port="8000"):
     """Serve the site and rebuild and reload the browser whenever you save."""
-    site.livereload(ROOT, SETTINGS_BASE, host, _port(port), _passthrough())
+    number = _port(port)
+    with _one_line_errors():
+        site.livereload(ROOT, SETTINGS_BASE, host, number, _passthrough())
 
 
 @task
 def publish(c):
     """Build with publishconf.py and upload output/ with rsync over ssh."""
-    try:
+    with _one_line_errors():
         target = site.rsync_target(SETTINGS_PUBLISH)
-    except site.PublishError as error:
-        raise Exit(f"error: {error}", code=1) from None
     result = _checked_build(SETTINGS_PUBLISH, action="publish")
     c.run(shlex.join(site.rsync_command(result.output_path, target)), pty=False)
 
@@ -124,7 +137,9 @@ def publish(c):
 def gh_pages(c):
     """Build with publishconf.py and push output/ to the GitHub Pages branch."""
     result = _checked_build(SETTINGS_PUBLISH, action="publish")
-    c.run(shlex.join(site.ghp_import_command(result.output_path, SETTINGS_PUBLISH)))
+    with _one_line_errors():
+        command = site.ghp_import_command(result.output_path, SETTINGS_PUBLISH)
+    c.run(shlex.join(command))
 
 
 @task

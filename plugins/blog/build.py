@@ -93,6 +93,13 @@ def run_pelican(settings_file: Path, argv: list[str]) -> BuildResult:
         pelican.run()
     except NurtureError as error:
         raise BuildError(str(error)) from None
+    except Exception as error:  # Pelican's own `main` logs these in one line too
+        if args.verbosity == logging.DEBUG:
+            raise
+        raise BuildError(
+            f"the build stopped: {type(error).__name__}: {first_line(str(error))} "
+            "(add `-- -D` for the traceback)"
+        ) from None
     finally:
         root.removeHandler(collector)
     return BuildResult(
@@ -110,8 +117,14 @@ def regenerate(settings_file: Path, argv: list[str]) -> None:
 
 
 def read_settings(settings_file: Path) -> dict:
+    """Pelican's defaults updated with `settings_file`; BuildError if it cannot be read."""
     settings = dict(DEFAULT_CONFIG)
-    settings.update(get_settings_from_file(str(settings_file)))
+    try:
+        settings.update(get_settings_from_file(str(settings_file)))
+    except Exception as error:  # a typo in pelicanconf.py: say where, not a traceback
+        raise BuildError(
+            f"cannot read {settings_file.name}: {type(error).__name__}: {error}"
+        ) from None
     return settings
 
 
@@ -159,7 +172,11 @@ def livereload(root: Path, settings_file: Path, host: str, port: int, extra: lis
     settings = read_settings(settings_file)
 
     def cached_build() -> None:
-        result = run_pelican(settings_file, ["-e", *INCREMENTAL, *extra])
+        try:
+            result = run_pelican(settings_file, ["-e", *INCREMENTAL, *extra])
+        except BuildError as error:  # keep serving: the next save may fix it
+            print(f"error: {error}")
+            return
         print(result.summary())
 
     cached_build()

@@ -138,3 +138,24 @@ def test_serve_with_a_port_that_is_not_a_number_says_so(project):
     result = run([INVOKE, "serve", "--port", "eighty"], cwd=project)
     assert result.returncode == 1
     assert result.stderr.strip() == "error: --port must be a number from 1 to 65535, not 'eighty'"
+
+
+@pytest.mark.parametrize("task", ["build", "serve", "clean", "publish"])
+def test_a_typo_in_the_settings_is_one_line_naming_the_file(tmp_path, task):
+    project = copy_project(tmp_path / "site")
+    settings = project / "pelicanconf.py"
+    settings.write_text(settings.read_text() + "\nSITENAME = \n")
+    result = run([INVOKE, task], cwd=project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "SyntaxError: invalid syntax (pelicanconf.py, line" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_theme_that_does_not_exist_is_one_line(project):
+    result = run([INVOKE, "build", "--", "-t", "no-such-theme"], cwd=project)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: the build stopped: ValueError: Could not find the theme no-such-theme "
+        "(add `-- -D` for the traceback)"
+    )
