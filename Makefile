@@ -7,7 +7,7 @@ STAMP    := $(VENV)/.installed
 SYSTEM_PACKAGES := chromium rsync
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv system-packages demo build serve test lint format bench clean
+.PHONY: help venv system-packages bench-packages demo build serve test lint format bench clean
 
 help:
 	@echo "make demo   set up .venv, build the sample site and a newsletter issue"
@@ -57,7 +57,15 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: venv
+# Postfix's smtp-sink and smtp-source, the anchor of the send benchmark. Preseeded so
+# that no mail server is configured or started.
+bench-packages:
+	@command -v smtp-sink >/dev/null || { \
+		echo "postfix postfix/main_mailer_type select No configuration" | $(SUDO) debconf-set-selections; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postfix >/dev/null; }
+
+bench: venv bench-packages
 	$(BIN)/python -m bench
 
 clean:
