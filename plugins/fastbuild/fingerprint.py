@@ -4,8 +4,8 @@ Used only by incremental builds (livereload, `LOAD_CONTENT_CACHE`): a page is sk
 when its file is still there and the digest of everything it is built from is the one
 recorded when it was last written. The digest covers
 
-- the site: settings, theme, plugins, the list of posts and pages and of categories,
-  tags and authors (`site_digest`);
+- the site: settings, theme and template overrides, plugins, the list of posts and
+  pages and of categories, tags and authors (`site_digest`);
 - the page: every value the writer passed for it (its article, the articles of a list
   page, its paginator...). A post counts by its own fields (title, content, dates,
   summary...) and by the source of every post it shows (related posts, previous/next);
@@ -162,7 +162,8 @@ def site_digest(settings: dict[str, Any], generators: Iterable[Any]) -> str:
     # FASTBUILD only changes how the site is built, never what it is.
     plain = sorted((k, v) for k, v in settings.items() if _plain(v) and k != "FASTBUILD")
     parts = [repr(plain)]
-    parts += tree_stamps([Path(settings["THEME"])])
+    overrides = settings.get("THEME_TEMPLATES_OVERRIDES") or []
+    parts += tree_stamps([Path(settings["THEME"]), *map(Path, overrides)])
     parts += tree_stamps([Path(__file__).resolve().parents[1]], (".py",))
     for generator in generators:
         for name in ("articles", "hidden_articles", "drafts", "translations"):
