@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,5 +110,10 @@ def test_settings_default_merge_and_explain_mistakes(tmp_path: Path):
         assert str(refused.value) == message
 
     (tmp_path / "pelicanconf.py").write_text("CONTACTS = {'stages': {'member': 10}}\n")
-    assert load_settings(tmp_path).stages == {"member": 10}
-    assert load_settings(tmp_path / "nowhere").stages == DEFAULTS["stages"]
+    try:
+        assert load_settings(tmp_path).stages == {"member": 10}
+        assert load_settings(tmp_path / "nowhere").stages == DEFAULTS["stages"]
+    finally:
+        # Pelican registers a settings file as the module "pelicanconf": later settings
+        # files of this process doing `from pelicanconf import *` must get the real one.
+        sys.modules.pop("pelicanconf", None)
