@@ -49,6 +49,11 @@ def test_saving_a_post_rebuilds_and_reloads_the_open_page(browser, tmp_path):
         page = browser.new_page()
         page.goto(url)
         assert page.locator("h1.post__title").inner_text() == "The Seven Touches, Reconsidered"
+        # The page learns of a rebuild over livereload's websocket: wait until it is open.
+        page.wait_for_function(
+            "window.LiveReload && window.LiveReload.connector._isSocketConnected()",
+            timeout=30_000,
+        )
         post.write_text(post.read_text().replace("Title: The Seven", "Title: Eight", 1))
         title = "document.querySelector('h1.post__title').textContent"
         page.wait_for_function(f"{title} === 'Eight Touches, Reconsidered'", timeout=60_000)
