@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import datetime
 from pathlib import Path
@@ -188,3 +189,22 @@ def test_drafts_are_previewed_but_never_listed(sample_site):
     assert draft_title not in listed
     draft_page = next((sample_site / "drafts").glob("*.html"))
     assert soup(draft_page).select_one('meta[name="robots"][content="noindex"]')
+
+
+def test_nothing_private_reaches_the_output(sample_site):
+    """Contacts' and commenters' addresses, the database and the queue stay in data/."""
+    with (ROOT / "plugins/contacts/sample/contacts.csv").open(encoding="utf-8") as sample:
+        private = {row["Email"].lower() for row in csv.DictReader(sample)}
+    for comment in (ROOT / "content/comments").rglob("*.md"):
+        for line in comment.read_text(encoding="utf-8").splitlines():
+            if line.lower().startswith("email:"):
+                private.add(line.split(":", 1)[1].strip().lower())
+    # The owner's own addresses (author links, contact and sender) are public by choice.
+    private -= set(re.findall(r"[\w.+-]+@[\w.-]+", (ROOT / "pelicanconf.py").read_text()))
+    assert len(private) > 40
+    published = [path for path in sample_site.rglob("*") if path.is_file()]
+    for path in published:
+        text = path.read_bytes().decode("utf-8", errors="replace").lower()
+        leaked = sorted(address for address in private if address in text)
+        assert not leaked, f"{path.relative_to(sample_site)} shows {leaked}"
+    assert not [p for p in published if p.suffix in (".sqlite3", ".db", ".eml", ".mbox")]
