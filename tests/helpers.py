@@ -6,6 +6,7 @@ import functools
 import http.server
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +27,20 @@ CHROMIUM_ARGS = [
 ]
 # What a copy of the project needs to build and run its tasks.
 PROJECT_FILES = ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py", "tasks.py")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def sideways_scroll(page) -> int:
+    """How many pixels a Playwright page scrolls sideways (0 when it fits the screen)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
 
 
 def run(args: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None, **kwargs):

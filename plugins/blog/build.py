@@ -21,7 +21,7 @@ from pathlib import Path
 from pelican import autoreload, get_instance, parse_arguments
 from pelican.log import init as init_logging
 from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
-from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
+from pelican.settings import read_settings as pelican_read_settings
 
 from plugins.errors import NurtureError
 
@@ -117,26 +117,24 @@ def regenerate(settings_file: Path, argv: list[str]) -> None:
 
 
 def read_settings(settings_file: Path) -> dict:
-    """Pelican's defaults updated with `settings_file`; BuildError if it cannot be read."""
-    settings = dict(DEFAULT_CONFIG)
+    """Pelican's settings from `settings_file`, paths made absolute; BuildError if unreadable."""
     try:
-        settings.update(get_settings_from_file(str(settings_file)))
+        return pelican_read_settings(str(settings_file))
     except Exception as error:  # a typo in pelicanconf.py: say where, not a traceback
         raise BuildError(
             f"cannot read {settings_file.name}: {type(error).__name__}: {error}"
         ) from None
-    return settings
 
 
 def output_path(settings_file: Path) -> Path:
-    return (settings_file.parent / read_settings(settings_file)["OUTPUT_PATH"]).resolve()
+    return Path(read_settings(settings_file)["OUTPUT_PATH"])
 
 
 def clean(root: Path) -> Iterator[Path]:
     """Delete the generated site and Pelican's cache; yield what was removed."""
     settings = read_settings(root / "pelicanconf.py")
     for name in (settings["OUTPUT_PATH"], settings["CACHE_PATH"]):
-        path = (root / name).resolve()
+        path = Path(name)
         if path.is_dir() and path != root:
             shutil.rmtree(path)
             yield path
@@ -190,7 +188,7 @@ def livereload(root: Path, settings_file: Path, host: str, port: int, extra: lis
         "plugins/**/*.py",
     ):
         server.watch(str(root / pattern), cached_build)
-    server.serve(host=host, port=port, root=str(output_path(settings_file)))
+    server.serve(host=host, port=port, root=settings["OUTPUT_PATH"])
 
 
 @dataclass

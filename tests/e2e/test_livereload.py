@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 import urllib.request
@@ -11,15 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.helpers import BIN, copy_project
+from tests.helpers import BIN, copy_project, free_port
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for(url: str, server: subprocess.Popen, log: Path, seconds: float = 90) -> None:
@@ -47,7 +40,7 @@ def _wait_until_quiet(output, seconds: float = 2.0, limit: float = 60) -> None:
 def test_saving_a_post_rebuilds_and_reloads_the_open_page(browser, tmp_path):
     project = copy_project(tmp_path / "project")
     post = next((project / "content/posts").glob("*seven-touches*.md"))
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "livereload.log").open("w")
     server = subprocess.Popen(
         [str(BIN / "invoke"), "livereload", "--port", str(port)],

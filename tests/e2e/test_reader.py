@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.helpers import sideways_scroll
+
 pytestmark = pytest.mark.e2e
 
 WIDTHS = (375, 1280)
 
 
 def _no_horizontal_overflow(page) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    overflow = sideways_scroll(page)
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 

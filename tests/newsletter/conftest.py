@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.helpers import BIN, ROOT, copy_project, run
+from tests.helpers import BIN, ROOT, copy_project, free_port, run
 
 INVOKE = str(BIN / "invoke")
 SITEURL = "https://news.example"
@@ -199,16 +198,10 @@ class SmtpServer:
         return self.recorder.messages
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _serve(tls_context: ssl.SSLContext | None = None) -> Iterator[SmtpServer]:
     recorder = Recorder()
     controller = Controller(
-        recorder, hostname="127.0.0.1", port=_free_port(), tls_context=tls_context
+        recorder, hostname="127.0.0.1", port=free_port(), tls_context=tls_context
     )
     controller.start()
     try:

@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from plugins.newsletter import Reader, load_rendered
-from tests.helpers import serve_directory
+from tests.helpers import serve_directory, sideways_scroll
 
 pytestmark = pytest.mark.e2e
 
@@ -24,9 +24,7 @@ def site_url(newsletter_site):
 
 
 def _fits(page) -> None:
-    sideways = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    sideways = sideways_scroll(page)
     assert sideways <= 0, f"{page.url} scrolls sideways by {sideways}px"
     assert page.evaluate(OVERFLOWING) == []
 

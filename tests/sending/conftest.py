@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -28,7 +27,7 @@ from plugins.newsletter.runlog import RunLog
 from plugins.newsletter.send import Composer, SendOptions, SendReport, send_issue
 from plugins.newsletter.signing import Signer
 from plugins.newsletter.transport import from_environment
-from tests.helpers import BIN, copy_project, run
+from tests.helpers import BIN, copy_project, free_port, run
 
 INVOKE = str(BIN / "invoke")
 SITEURL = "https://news.example"
@@ -205,12 +204,6 @@ class Server:
             for address in message.rcpt_tos:
                 counts[address] = counts.get(address, 0) + 1
         return counts
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

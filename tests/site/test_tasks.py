@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from tests.helpers import BIN, copy_project, run
+from tests.helpers import BIN, copy_project, free_port, run
 
 INVOKE = str(BIN / "invoke")
 
@@ -95,14 +95,8 @@ def test_gh_pages_pushes_the_production_site_to_the_pages_branch(project, tmp_pa
     assert "index.html" in files and ".nojekyll" in files and "sitemap.xml" in files
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_reserve_builds_then_serves_the_site(project):
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [INVOKE, "reserve", "--port", str(port)], cwd=project,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -13,7 +13,6 @@ import email.policy
 import itertools
 import os
 import re
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from aiosmtpd.controller import Controller
 
 from plugins.contacts import Store
 from plugins.subscriptions import SubscriptionsSettings, load_settings
-from tests.helpers import BIN, ROOT
+from tests.helpers import BIN, ROOT, free_port
 
 # Fixed, so that every pytest-xdist worker collects the same test ids.
 NEW_KEY = "new-test-key-" + "n" * 32
@@ -43,12 +42,6 @@ POSTS = {
     "Comments: closed",
 }
 APPROVED = "Author: Ann Archer\nDate: 2025-02-01 10:00\nEmail: ann@archer.example\n\nFirst!\n"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
