@@ -28,10 +28,10 @@ DEMO_ISSUE = 2
 
 
 def _port(port: str) -> int:
-    """A TCP port from the command line, or one line saying what is wrong."""
-    if not str(port).isdigit() or not 0 < int(port) < 65536:
-        raise Exit(f"error: --port must be a number from 1 to 65535, not {port!r}", code=1)
-    return int(port)
+    try:
+        return site.port_number(port)
+    except site.PortError as error:
+        raise Exit(f"error: {error}", code=1) from None
 
 
 def _passthrough() -> list[str]:

@@ -30,6 +30,10 @@ class BuildError(NurtureError):
     """The site could not be built at all (bad settings, a plugin refused)."""
 
 
+class PortError(NurtureError):
+    """A --port that is not a TCP port number."""
+
+
 class PublishError(NurtureError):
     """Publishing is not configured."""
 
@@ -138,6 +142,14 @@ def clean(root: Path) -> Iterator[Path]:
         if path.is_dir() and path != root:
             shutil.rmtree(path)
             yield path
+
+
+def port_number(value: object) -> int:
+    """A TCP port given on the command line; PortError saying what is wrong."""
+    text = str(value)
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise PortError(f"--port must be a number from 1 to 65535, not {text!r}")
+    return int(text)
 
 
 def serve(directory: Path, host: str, port: int) -> None:

@@ -114,7 +114,7 @@ def list_(c):
         "production": "build with publishconf.py, so links point at the published site",
     }
 )
-def preview(c, number, contact=None, to=None, serve=False, port=8001, production=False):
+def preview(c, number, contact=None, to=None, serve=False, port="8001", production=False):
     """Build, then write issue N's email for one reader (and optionally mail a test)."""
     try:
         issue_number = int(number)
@@ -122,6 +122,7 @@ def preview(c, number, contact=None, to=None, serve=False, port=8001, production
         raise Exit(f"error: {number!r} is not an issue number", code=1) from None
     settings_file = SETTINGS_PUBLISH if production else SETTINGS
     try:
+        serve_port = site.port_number(port) if serve else 0
         contact_recipient = previews.find_recipient(contact) if contact else None
         test_address = Address(to.strip()) if to else None
         result = site.run_pelican(settings_file, [])
@@ -141,7 +142,7 @@ def preview(c, number, contact=None, to=None, serve=False, port=8001, production
         raise Exit(f"error: {error}", code=1) from None
     if serve:
         print(f"Serving http://127.0.0.1:{port}/{html_path.name} (Ctrl-C stops)")
-        site.serve(html_path.parent, "127.0.0.1", int(port))
+        site.serve(html_path.parent, "127.0.0.1", serve_port)
 
 
 # Sending
@@ -270,9 +271,9 @@ def send(
     c,
     number,
     tag=None,
-    workers=2,
+    workers="2",
     rate=None,
-    limit=0,
+    limit="0",
     dry_run=False,
     resend_unknown=False,
     retry_failed=False,

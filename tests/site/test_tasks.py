@@ -153,3 +153,23 @@ def test_a_theme_that_does_not_exist_is_one_line(project):
         "error: the build stopped: ValueError: Could not find the theme no-such-theme "
         "(add `-- -D` for the traceback)"
     )
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["newsletter.send", "2", "--limit", "x"], "--limit must be a whole number of at least 0"),
+        (
+            ["newsletter.send", "2", "--workers", "x"],
+            "--workers must be a whole number of at least 1",
+        ),
+        (
+            ["newsletter.preview", "2", "--serve", "--port", "x"],
+            "--port must be a number from 1 to 65535, not 'x'",
+        ),
+    ],
+)
+def test_numeric_options_are_checked_in_one_line(project, command, message):
+    result = run([INVOKE, *command], cwd=project)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {message}"
