@@ -1,7 +1,8 @@
 """Signal handlers of the comments plugin (module level: Pelican holds weak references).
 
-After every generator has read its content and before anything is written, the comment
-files are read, threaded, rendered and attached to their article or page as
+As soon as the generators exist the comment files start loading (read, parsed and
+rendered, on every core: see loading.py). After every generator has read its content
+and before anything is written, they are threaded and attached to their article or page as
 `comment_thread` (the theme's partials/comments.html shows them), and the comment feeds
 are published through plugins.feeds. A bad comment file is logged as a warning naming
 the file and the reason, and skipped: the build goes on.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,18 +20,37 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from pelican import signals
 
-from . import feeds, mail
+from . import feeds, loading, mail
 from .model import Thread, build_tree, same_person
 from .posts import by_slug, comment_status, generated, plain_title
-from .render import render_bodies
 from .settings import LOG_PREFIX, comments_root, merged
-from .store import load_comments
 
 log = logging.getLogger(__name__)
 
 
+class _State:
+    building = False  # between `initialized` and the threads being attached
+    loading: Callable[[], loading.Loaded] | None = None
+
+
+_state = _State()
+
+
 def initialized(pelican: Any) -> None:
     pelican.settings["COMMENTS"] = merged(pelican.settings)
+    _state.building, _state.loading = True, None
+
+
+def start_loading(generator: Any) -> None:
+    """At the first generator of a build: begin loading the comments."""
+    if not _state.building or _state.loading is not None:
+        return
+    settings = generator.settings
+    config = settings["COMMENTS"]
+    timezone = ZoneInfo(settings.get("TIMEZONE") or "UTC").key
+    _state.loading = loading.start(
+        comments_root(settings, config), timezone=timezone, max_length=config["max_length"]
+    )
 
 
 def _shown(path: Path, settings: dict[str, Any]) -> str:
@@ -44,7 +65,11 @@ def attach_threads(generators: list[Any]) -> None:
     config = settings["COMMENTS"]
     root = comments_root(settings, config)
     timezone = ZoneInfo(settings.get("TIMEZONE") or "UTC")
-    found, problems = load_comments(root, timezone=timezone.key, max_length=config["max_length"])
+    collect = _state.loading or loading.start(
+        root, timezone=timezone.key, max_length=config["max_length"]
+    )
+    _state.building, _state.loading = False, None
+    found, problems = collect()
     for problem in problems:
         log.warning(
             "%s %s: %s; skipped", LOG_PREFIX, _shown(problem.path, settings), problem.reason
@@ -59,7 +84,6 @@ def attach_threads(generators: list[Any]) -> None:
             slug,
         )
     threads: list[tuple[Any, Thread]] = []
-    rendered: list[Any] = []
     for content in contents:
         status, reason = comment_status(content, config)
         if reason:
@@ -75,17 +99,15 @@ def attach_threads(generators: list[Any]) -> None:
         authors = [author.name for author in getattr(content, "authors", [])]
         for comment in thread.walk():
             comment.date = comment.date.astimezone(timezone)
-            rendered.append(comment)
+            comment.html = Markup(comment.html)  # noqa: S704 (sanitised by nh3)
             comment.by_post_author = any(same_person(comment.author, name) for name in authors)
             comment.reply_url = mail.reply_mailto(config["email"], title, content.slug, comment.id)
         content.comment_thread = thread
         threads.append((content, thread))
-    # Rendering is most of the work: spread it over the cores (plugins/fastbuild).
-    for comment, html in zip(rendered, render_bodies([c.body for c in rendered]), strict=True):
-        comment.html = Markup(html)  # noqa: S704 (sanitised by nh3)
     feeds.publish(threads, settings)
 
 
 def register() -> None:
     signals.initialized.connect(initialized)
+    signals.generator_init.connect(start_loading)
     signals.all_generators_finalized.connect(attach_threads)

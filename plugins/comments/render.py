@@ -12,7 +12,7 @@ import markdown
 import nh3
 from markdown.extensions import Extension
 
-from plugins.fastbuild.parallel import pmap
+from plugins.fastbuild.inline import speed_up
 
 TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li"}
 ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}, "*": set()}
@@ -47,8 +47,10 @@ def markdown_to_html(text: str) -> str:
     """Markdown as the commenter wrote it, to HTML that still needs sanitising."""
     global _converter
     if _converter is None:  # one converter, reset per comment: building one is costly
-        _converter = markdown.Markdown(
-            extensions=[_NoRawHtml(), "sane_lists", "smarty"], output_format="html"
+        _converter = speed_up(
+            markdown.Markdown(
+                extensions=[_NoRawHtml(), "sane_lists", "smarty"], output_format="html"
+            )
         )
     return _converter.reset().convert(text)
 
@@ -66,8 +68,19 @@ def render_body(text: str) -> str:
 _rendered: dict[str, str] = {}
 
 
-def render_bodies(texts: list[str]) -> list[str]:
-    """render_body for many bodies: those not rendered before, on every core."""
-    missing = sorted({text for text in texts if text not in _rendered})
-    _rendered.update(zip(missing, pmap(render_body, missing), strict=True))
-    return [_rendered[text] for text in texts]
+def render_cached(text: str) -> str:
+    """render_body, remembered."""
+    html = _rendered.get(text)
+    if html is None:
+        html = _rendered[text] = render_body(text)
+    return html
+
+
+def remember(rendered: dict[str, str]) -> None:
+    """Take bodies rendered by another process (a build's worker) as rendered here."""
+    _rendered.update(rendered)
+
+
+def remembers_any() -> bool:
+    """Whether this process has rendered comments before (a rebuild: livereload)."""
+    return bool(_rendered)

@@ -9,7 +9,6 @@ the same file with a `Post: <slug>` line, under `<queue>/pending/`.
 from __future__ import annotations
 
 import copy
-import functools
 import os
 import re
 import shutil
@@ -100,32 +99,61 @@ def _split(text: str) -> tuple[dict[str, str], str]:
 
 
 def read_comment(path: Path, *, post: str | None, timezone: str, max_length: int) -> Comment:
-    """Read one comment file; raise CommentFileError with the reason it cannot be used."""
+    """Read one comment file; raise CommentFileError with the reason it cannot be used.
+
+    A file read before and not changed since (same modification time and size) is not
+    read again: `invoke livereload` rereads every comment on every save.
+    """
     if not valid_id(path.stem):
         raise CommentFileError(
             "the file name must be the comment id: letters, digits, - and _ (e.g. 3.md)"
         )
-    size = path.stat().st_size
-    if size > max_length * 4 + 4096:
+    stat = path.stat()
+    if stat.st_size > max_length * 4 + 4096:
         raise CommentFileError(
-            f"the file is {size:,} bytes; comments are limited to {max_length:,} characters "
-            "(COMMENTS['max_length'])"
+            f"the file is {stat.st_size:,} bytes; comments are limited to {max_length:,} "
+            "characters (COMMENTS['max_length'])"
         )
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise CommentFileError(
-            f"it is not UTF-8 text (byte {error.start}); save it as UTF-8"
-        ) from None
-    comment = copy.copy(_parsed(text, path.stem, post, timezone, max_length))
-    comment.source = path
-    return comment
+    key = (str(path), stat.st_mtime_ns, stat.st_size, post, timezone, max_length)
+    known = _read.get(key)
+    if known is None:
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise CommentFileError(
+                f"it is not UTF-8 text (byte {error.start}); save it as UTF-8"
+            ) from None
+        known = parse_comment(text, path.stem, post=post, timezone=timezone, max_length=max_length)
+        known.source = path
+        if len(_read) >= _READ_LIMIT:
+            _read.clear()
+            _journal.clear()
+        _read[key] = known
+        _journal.append((key, known))
+    return copy.copy(known)
 
 
-@functools.lru_cache(maxsize=65536)
-def _parsed(text: str, stem: str, post: str | None, timezone: str, max_length: int) -> Comment:
-    """parse_comment, remembered: `invoke livereload` rereads every comment per save."""
-    return parse_comment(text, stem, post=post, timezone=timezone, max_length=max_length)
+_ReadKey = tuple[str, int, int, str | None, str, int]
+_read: dict[_ReadKey, Comment] = {}
+_journal: list[tuple[_ReadKey, Comment]] = []  # _read's entries in the order they came
+_READ_LIMIT = 65536
+
+
+def read_count() -> int:
+    return len(_journal)
+
+
+def read_since(mark: int) -> list[tuple[_ReadKey, Comment]]:
+    """The files this process read since `read_count()` was `mark` (see `remember_read`)."""
+    return _journal[mark:]
+
+
+def remember_read(entries: list[tuple[_ReadKey, Comment]]) -> None:
+    """Take files read by another process (a build's worker) as read here."""
+    for key, comment in entries:
+        if key not in _read:
+            _read[key] = comment
+            _journal.append((key, comment))
 
 
 def format_comment(comment: Comment, *, with_post: bool = False) -> str:
@@ -160,35 +188,56 @@ def comment_path(root: Path, comment: Comment) -> Path:
     return root / comment.post / f"{comment.id}.md"
 
 
-def load_comments(
-    root: Path, *, timezone: str, max_length: int
-) -> tuple[dict[str, list[Comment]], list[Problem]]:
-    """Every readable comment under `root`, by post slug, and the files that were skipped."""
-    comments: dict[str, list[Comment]] = {}
+def comment_folders(root: Path) -> tuple[list[tuple[str, list[Path]]], list[Problem]]:
+    """The comment files under `root` as (post slug, files), and the misplaced files."""
+    folders: list[tuple[str, list[Path]]] = []
     problems: list[Problem] = []
     if not root.is_dir():
-        return comments, problems
+        return folders, problems
     for entry in sorted(root.iterdir()):
         if entry.name.startswith("."):
             continue
         if not entry.is_dir():
             problems.append(Problem(entry, "comment files belong in a folder named after the post"))
             continue
+        files = []
         for path in sorted(entry.iterdir()):
             if path.name.startswith(".") or path.is_dir():
                 continue
             if path.suffix != ".md":
                 problems.append(Problem(path, "comment files end in .md"))
                 continue
-            try:
-                comment = read_comment(
-                    path, post=entry.name, timezone=timezone, max_length=max_length
-                )
-            except (CommentFileError, OSError) as error:
-                problems.append(Problem(path, str(error)))
-                continue
-            comments.setdefault(entry.name, []).append(comment)
+            files.append(path)
+        folders.append((entry.name, files))
+    return folders, problems
+
+
+def read_folder(
+    post: str, files: list[Path], *, timezone: str, max_length: int
+) -> tuple[list[Comment], list[Problem]]:
+    """The readable comments of one post's folder, and the files that were skipped."""
+    comments: list[Comment] = []
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            comments.append(read_comment(path, post=post, timezone=timezone, max_length=max_length))
+        except (CommentFileError, OSError) as error:
+            problems.append(Problem(path, str(error)))
     return comments, problems
+
+
+def load_comments(
+    root: Path, *, timezone: str, max_length: int
+) -> tuple[dict[str, list[Comment]], list[Problem]]:
+    """Every readable comment under `root`, by post slug, and the files that were skipped."""
+    folders, problems = comment_folders(root)
+    comments: dict[str, list[Comment]] = {}
+    for post, files in folders:
+        found, skipped = read_folder(post, files, timezone=timezone, max_length=max_length)
+        if found:
+            comments[post] = found
+        problems += skipped
+    return comments, sorted(problems, key=lambda problem: problem.path)  # in file order
 
 
 class Queue:

@@ -1,14 +1,19 @@
-"""`pmap`: a pure function over many items, on every core, for other plugins.
+"""The build's worker processes, for work that can be shared out.
 
-The comments plugin renders thousands of comment bodies this way. Results come back in
-order; with one worker (FASTBUILD["workers"] = 1, or fastbuild not loaded) or a small
-batch it is a plain `map` in this process.
+`start(function, items)` begins `[function(item) for item in items]` on the workers and
+returns a callable that waits for the results, in order; `pmap` is the two at once, and
+`fork_map` a pmap on workers forked for it. The Markdown prefetcher (`reading`), the
+comments plugin and the feeds plugin use them. The workers are forked
+when the first work is handed out, so they see the build as it was then, and they stop
+before the pages are written (`close`). With one worker (FASTBUILD["workers"] = 1, or
+fastbuild not loaded) or a small batch the work is done in this process, when its
+results are asked for.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
@@ -19,13 +24,53 @@ R = TypeVar("R")
 workers = 1
 min_batch = 64
 
+_pool: ProcessPoolExecutor | None = None
 
-def pmap(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """[function(item) for item in items], spread over the workers; `function` must be
-    a module-level function (it is sent to the workers by name)."""
+
+def pool() -> ProcessPoolExecutor:
+    """The build's pool of forked workers, started on first use."""
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return _pool
+
+
+def close() -> None:
+    """Stop the workers (work not started is dropped)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
+def _run(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    return [function(item) for item in items]
+
+
+def start(function: Callable[[T], R], items: Iterable[T]) -> Callable[[], list[R]]:
+    """Begin `function` over `items` on the workers; call the result to wait for the
+    results, in order. `function` must be a module-level function (it is sent to the
+    workers by name)."""
+    items = list(items)
     if workers < 2 or len(items) < min_batch:
-        return [function(item) for item in items]
-    fork = multiprocessing.get_context("fork")
-    chunk = max(1, len(items) // (workers * 4))
-    with ProcessPoolExecutor(workers, mp_context=fork) as pool:
-        return list(pool.map(function, items, chunksize=chunk))
+        return lambda: _run(function, items)
+    size = max(1, len(items) // (workers * 4))
+    futures = [
+        pool().submit(_run, function, items[i : i + size]) for i in range(0, len(items), size)
+    ]
+    return lambda: [result for future in futures for result in future.result()]
+
+
+def pmap(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """[function(item) for item in items], spread over the workers."""
+    return start(function, items)()
+
+
+def fork_map(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """pmap on workers forked now, stopped when done: they see this process as it is,
+    so `items` can be small keys into data set up just before instead of the data."""
+    close()
+    try:
+        return pmap(function, items)
+    finally:
+        close()

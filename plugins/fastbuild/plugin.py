@@ -39,8 +39,9 @@ def initialized(pelican: Any) -> None:
     if reading.prefetcher is not None:
         reading.prefetcher.close()
     workers = _state.options.workers
-    reading.prefetcher = reading.Prefetcher(workers) if workers > 1 else None
+    parallel.close()
     parallel.workers, parallel.min_batch = workers, _state.options.min_batch
+    reading.prefetcher = reading.Prefetcher() if workers > 1 else None
     # Compiled templates survive between builds (keyed by the template's source).
     jinja_cache = Path(settings["CACHE_PATH"]) / "jinja"
     jinja_cache.mkdir(parents=True, exist_ok=True)
@@ -103,10 +104,12 @@ def generators_finalized(generators: list[Any]) -> None:
 
 
 def get_writer(pelican: Any) -> type:
+    parallel.close()  # before the pages are written by forked copies of the build
     return writing.ParallelWriter
 
 
 def finalized(pelican: Any) -> None:
+    parallel.close()
     writing.join_children()
     if _state.digests_file is None:
         return

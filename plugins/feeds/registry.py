@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from plugins.errors import NurtureError
+from plugins.fastbuild.parallel import fork_map
 
 from . import entries, writer
 from .model import FeedAuthor, FeedItem, FeedSpec
@@ -27,7 +28,7 @@ FORMATS = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
 
 
 # What this process rendered in its last build, for the next one (livereload).
-_rendered: dict[tuple[Any, ...], dict[str, str]] = {}
+_rendered: dict[tuple[Any, ...], dict[str, bytes]] = {}
 _cleaned: dict[tuple[FeedItem, str], tuple[FeedItem, int]] = {}
 
 
@@ -135,13 +136,13 @@ class Registry:
         """Write every published feed under `output`, skipping files already up to date.
 
         A feed identical to one rendered earlier in this process (the rebuilds of
-        `invoke livereload`) is not rendered again.
+        `invoke livereload`) is not rendered again; the others are rendered on every core.
         """
-        global _rendered, _cleaned
+        global _rendered, _cleaned, _to_render
         prepared: dict[FeedItem, FeedItem] = {}
         cleaned: dict[tuple[FeedItem, str], tuple[FeedItem, int]] = {}
         report = WriteReport([], [])
-        rendered: dict[tuple[Any, ...], dict[str, str]] = {}
+        resolved: list[tuple[FeedSpec, tuple[Any, ...], writer.Feed]] = []
         for spec, items in self.feeds.values():
             carried = sorted(items, key=lambda item: item.published, reverse=True)
             carried = carried[: self.settings.max_items]
@@ -150,8 +151,16 @@ class Registry:
             if feed is None:
                 log.info("%s skipped %r: it has no items and no updated date", LOG_PREFIX, spec.key)
                 continue
-            key = (*astuple_shallow(feed), spec)
-            documents = rendered[key] = _rendered.get(key) or writer.render(feed)
+            resolved.append((spec, (*astuple_shallow(feed), spec), feed))
+        rendered = {key: _rendered[key] for _, key, _ in resolved if key in _rendered}
+        keys = [key for _, key, _ in resolved if key not in rendered]
+        _to_render = [feed for _, key, feed in resolved if key not in rendered]
+        try:
+            rendered.update(zip(keys, fork_map(_render, range(len(_to_render))), strict=True))
+        finally:
+            _to_render = []
+        for spec, key, _ in resolved:
+            documents = rendered[key]
             for fmt, path in _paths(spec).items():
                 target = output / path
                 changed = writer.write_if_changed(target, documents[fmt])
@@ -200,6 +209,14 @@ class Registry:
 
     def _image_url(self, output: Path, path: str | None) -> str:
         return self.url(path) if path and (output / path).is_file() else ""
+
+
+# The feeds `write` hands to the workers (forked after it is set: they see it).
+_to_render: list[writer.Feed] = []
+
+
+def _render(index: int) -> dict[str, bytes]:
+    return writer.render(_to_render[index])
 
 
 def _paths(spec: FeedSpec) -> dict[str, str]:
