@@ -1,0 +1,70 @@
+"""The fast inline processor gives Python-Markdown's own HTML, character for character."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from markdown import Markdown
+
+from plugins.comments.render import _NoRawHtml
+from plugins.fastbuild.inline import FastInlineProcessor, speed_up
+from tests.helpers import ROOT
+
+# Pieces of Markdown that exercise every inline pattern, and the text around them.
+PIECES = (
+    "word", "two words", "*", "**", "***", "_", "__", "`", "``", "\\", "\\*", "[", "]", "(",
+    ")", "!", "<", ">", "&", "&amp;", "&#39;", "&#x27;", "<b>", "</b>", "<!-- c -->",
+    "<http://a.example/c>", "<me@x.example>", "  \n", "\n", "\n\n", "[^1]", "[^1]: note",
+    "[x]: http://r.example/", "[x]", "[x][]", "![i](p.png)", "![i][x]", '[l](http://l/ "T")',
+    "'", '"', "--", "---", "...", "<<", ">>", "# H", "## H {: #id }", "- item", "1. one",
+    "> quote", "    code", "```\nfenced *x*\n```", "*[HTML]: Hyper Text", "HTML",
+    "{: .cls}", "| a | b |\n|---|---|\n| *1* | `2` |", '<div markdown="1">*x*</div>',
+    "\x02klzzwxh:0\x03", "é", "\t", "Term\n:   Definition", "snake_case_word", "2*3*4",
+)  # fmt: skip
+
+CONFIGS: dict[str, dict[str, Any]] = {
+    "pelicanconf": {
+        "extensions": ["extra", "toc", "meta"],
+        "extension_configs": {"toc": {"permalink": False}},
+        "output_format": "html5",
+    },
+    "pelican default": {"extensions": ["codehilite", "extra", "meta"]},
+    "comments": {"extensions": [_NoRawHtml(), "sane_lists", "smarty"], "output_format": "html"},
+    "other extensions": {"extensions": ["extra", "smarty", "nl2br", "admonition", "wikilinks"]},
+}
+
+
+def documents(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    return [
+        "".join(
+            rng.choice(PIECES) + rng.choice(("", " ", "", "x")) for _ in range(rng.randint(1, 40))
+        )
+        for _ in range(count)
+    ]
+
+
+def sample_markdown() -> list[str]:
+    files = sorted((ROOT / "content").rglob("*.md"))
+    assert len(files) > 20
+    return [file.read_text(encoding="utf-8") for file in files]
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_same_html_as_python_markdown(name: str) -> None:
+    config = CONFIGS[name]
+    plain, fast = Markdown(**config), speed_up(Markdown(**config))
+    assert isinstance(fast.treeprocessors["inline"], FastInlineProcessor)
+    texts = sample_markdown() + documents(seed=len(name), count=600)
+    for text in texts:
+        assert fast.reset().convert(text) == plain.reset().convert(text), text
+
+
+def test_an_extension_inline_processor_is_left_alone() -> None:
+    """An extension that replaced the inline processor keeps its own."""
+    markdown = Markdown()
+    own = type("OwnInline", (type(markdown.treeprocessors["inline"]),), {})(markdown)
+    markdown.treeprocessors.register(own, "inline", 20)
+    assert speed_up(markdown).treeprocessors["inline"] is own
