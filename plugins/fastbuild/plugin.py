@@ -92,6 +92,10 @@ def generators_finalized(generators: list[Any]) -> None:
                      "hidden_pages", "hidden_translations", "draft_pages", "draft_translations")
         for content in getattr(generator, name, [])
     ]  # fmt: skip
+    # Pelican formats a post's URL from its settings at every use (a page of related posts,
+    # cards and links asks dozens of times); it cannot change now, so fix it once.
+    for content in contents:
+        content.override_url = content.url
     workers = _state.options.workers
     if workers < 2 or len(contents) < _state.options.min_batch:
         return
