@@ -20,11 +20,11 @@ from .settings import LOG_PREFIX
 log = logging.getLogger(__name__)
 
 
-def _item(content: Any, title: str, comment: Comment) -> FeedItem:
+def _item(slug: str, page: str, title: str, comment: Comment) -> FeedItem:
     return FeedItem(
-        id=tag_id(comment.date, f"{content.slug}/comment/{comment.id}"),
+        id=tag_id(comment.date, f"{slug}/comment/{comment.id}"),
         title=f"{comment.author} on “{title}”",
-        url=f"{content.url}#{comment.anchor}",
+        url=f"{page}#{comment.anchor}",
         content_html=comment.html,
         published=comment.date,
         authors=(FeedAuthor(comment.author, comment.url),),
@@ -56,8 +56,8 @@ def publish(threads: list[tuple[Any, Thread]], settings: dict[str, Any]) -> None
     for content, thread in threads:
         if not _carried(content, thread, now):
             continue
-        title = plain_title(content)
-        items = [_item(content, title, comment) for comment in thread.walk()]
+        title, page = plain_title(content), content.url
+        items = [_item(content.slug, page, title, comment) for comment in thread.walk()]
         everything += items
         atom, rss = (
             config[key] and config[key].format(slug=content.slug)

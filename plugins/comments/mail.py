@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import email.errors
 import email.policy
+import functools
 import hashlib
 import mailbox
 import re
@@ -44,11 +45,13 @@ class ReplyError(CommentsError):
     """A message is not a usable reply; the message is the reason."""
 
 
+@functools.lru_cache(maxsize=65536)  # the same every build: livereload rebuilds often
 def mailto(address: str, title: str) -> str:
     """The reply form's action: the form itself supplies the body (`enctype="text/plain"`)."""
     return f"mailto:{quote(address, safe='@')}?subject={quote(f'Comment on “{title}”')}"
 
 
+@functools.lru_cache(maxsize=65536)
 def reply_mailto(address: str, title: str, post: str, replyto: str) -> str:
     """A "Reply by email" link: the reply format with `post` and `replyto` filled in."""
     values = {"post": post, "replyto": replyto}

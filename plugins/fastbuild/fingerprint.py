@@ -29,6 +29,8 @@ from pelican.paginator import Page as PaginatorPage
 from pelican.paginator import Paginator
 from pelican.urlwrappers import URLWrapper
 
+from .parallel import fork_map
+
 SCALARS = (str, int, float, bool, date, type(None), tzinfo)
 
 
@@ -59,6 +61,7 @@ class Digester:
         self.site = site
         self._memo: dict[tuple[str, int], str] = {}
         self._keep: list[Any] = []  # keeps memoised objects alive, so ids stay unique
+        self._stamps: dict[str, str] = {}  # source files, stamped once per build
 
     def page(self, name: str, values: Iterable[tuple[str, Any]], paginated: set[str]) -> str:
         """The digest of page `name` built from `values`.
@@ -81,6 +84,19 @@ class Digester:
             else:
                 digest.update(self._describe(value, depth=2).encode())
         return digest.hexdigest()
+
+    def describe_posts(self, posts: list[Content]) -> None:
+        """Describe `posts` now, on every core, for the pages to come (each page-writing
+        process would otherwise describe nearly every post itself)."""
+        global _describing
+        _describing = (self, posts)
+        try:
+            described = fork_map(_describe_post, range(len(posts)))
+        finally:
+            _describing = None
+        for post, description in zip(posts, described, strict=True):
+            self._memo["post", id(post)] = description
+            self._keep.append(post)
 
     def _remember(self, kind: str, value: Any, describe: Any) -> str:
         known = self._memo.get((kind, id(value)))
@@ -129,22 +145,34 @@ class Digester:
             if key in ("settings", "_context", "metadata") or callable(value):
                 continue
             if isinstance(value, Content):
-                fields.append(f"{key}=>{_source(value)}")
+                fields.append(f"{key}=>{self._source(value)}")
             elif isinstance(value, list | tuple) and value and isinstance(value[0], Content):
-                fields.append(f"{key}=>[{','.join(_source(v) for v in value)}]")
+                fields.append(f"{key}=>[{','.join(self._source(v) for v in value)}]")
             else:
                 fields.append(f"{key}={self._describe(value, depth=1)}")
         return _hash(f"{content.source_path}{{{';'.join(fields)}}}")
 
+    def _source(self, content: Any) -> str:
+        """A post by its source file: it changes when the file does."""
+        path = getattr(content, "source_path", None)
+        if not path:
+            return repr(content)
+        if path not in self._stamps:
+            self._stamps[path] = file_stamp(path)
+        return self._stamps[path]
+
+
+# What `describe_posts` hands to the workers (forked after it is set: they see it).
+_describing: tuple[Digester, list[Content]] | None = None
+
+
+def _describe_post(index: int) -> str:
+    digester, posts = _describing
+    return digester._post(posts[index])
+
 
 def _hash(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
-def _source(content: Any) -> str:
-    """A post by its source file: it changes when the file does."""
-    path = getattr(content, "source_path", None)
-    return file_stamp(path) if path else repr(content)
 
 
 def _plain(value: Any) -> bool:

@@ -104,7 +104,7 @@ def generators_finalized(generators: list[Any]) -> None:
     for content in contents:
         if "attach}" in content._content:
             content.get_content(content.get_siteurl())
-    writing.share_pages(shared, workers)
+    writing.share_pages(shared, workers, contents)
 
 
 def get_writer(pelican: Any) -> type:

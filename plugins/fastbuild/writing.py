@@ -240,13 +240,15 @@ def _run_child(worker: int, workers: int, outputs: list[Callable[[Any], None]], 
         os._exit(status)
 
 
-def share_pages(generators: list[Any], workers: int) -> None:
+def share_pages(generators: list[Any], workers: int, contents: list[Any]) -> None:
     """Make `generators` write their pages from `workers` processes.
 
     Wraps each one's generate_output: the first call forks the children, which run the
     outputs of all of them (in Pelican's order) for their share and exit; the build
     process writes its own share, and after the last of them (or when one raises) waits
-    for the children, so the pages are all written before the build goes on.
+    for the children, so the pages are all written before the build goes on. In an
+    incremental build, `contents` (every post and page) are described for the page
+    digests first, once for all the processes.
     """
     originals = [generator.generate_output for generator in generators]
 
@@ -254,6 +256,8 @@ def share_pages(generators: list[Any], workers: int) -> None:
         def generate_output(writer: Any) -> None:
             if not _state.forked:
                 _state.forked = True
+                if _state.digester is not None:
+                    _state.digester.describe_posts(contents)
                 _fork_children(writer, workers, originals)
             writer.sharding = True
             try:

@@ -8,6 +8,7 @@ every link and image in its HTML, and no control or XML-illegal characters;
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import replace
@@ -42,10 +43,12 @@ _TAG_SPECIFIC = ";/?:@&=+$.-_!~*'(),"
 _ABSOLUTE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
+@functools.lru_cache(maxsize=65536)  # the same every build: livereload rebuilds often
 def tag_uri(authority: str, when: date, specific: str) -> str:
     """`tag:authority,YYYY-MM-DD:specific` (RFC 4151), `specific` percent-encoded where
     it has characters a tag URI cannot hold (a slug with accents)."""
-    return f"tag:{authority},{when:%Y-%m-%d}:{quote(specific, safe=_TAG_SPECIFIC)}"
+    day = f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
+    return f"tag:{authority},{day}:{quote(specific, safe=_TAG_SPECIFIC)}"
 
 
 def strip_illegal(text: str) -> tuple[str, int]:
