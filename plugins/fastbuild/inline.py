@@ -40,18 +40,35 @@ _BUILT_IN_TRIGGERS = {
     "entity": "&",
     "em_strong": "*_",
 }
-# The same, for the footnotes extension (part of `extra`).
+# The same for the footnotes extension (part of `extra`) and for smarty's patterns, by
+# the start of their names: each of smarty's quote patterns holds a ' or a ".
 _FOOTNOTE_TRIGGER = "["
+_SMARTY_TRIGGERS = {
+    "smarty-quotes-": "'\"",
+    "smarty-em-dashes": "-",
+    "smarty-en-dashes": "-",
+    "smarty-ellipses": ".",
+    "smarty-left-angle-quotes": "<",
+    "smarty-right-angle-quotes": ">",
+}
 
 
 def _known_triggers() -> dict[str, str]:
     """Trigger characters by the exact expression of the pattern they belong to."""
-    reference = Markdown(extensions=["footnotes"])
-    patterns = reference.inlinePatterns
-    known = {
-        patterns[name].compiled_re.pattern: chars for name, chars in _BUILT_IN_TRIGGERS.items()
-    }
-    known[patterns["footnote"].compiled_re.pattern] = _FOOTNOTE_TRIGGER
+    known: dict[str, str] = {}
+    plain = Markdown(extensions=["footnotes"])
+    smarty = Markdown(
+        extensions=["smarty"], extension_configs={"smarty": {"smart_angled_quotes": True}}
+    )
+    for reference in (plain, smarty):  # smarty's angled quotes bring a stricter "html"
+        patterns = reference.inlinePatterns
+        for name, chars in _BUILT_IN_TRIGGERS.items():
+            known[patterns[name].compiled_re.pattern] = chars
+    known[plain.inlinePatterns["footnote"].compiled_re.pattern] = _FOOTNOTE_TRIGGER
+    quotes = smarty.treeprocessors["smarty"].inlinePatterns
+    for item in quotes._priority:
+        chars = next(c for prefix, c in _SMARTY_TRIGGERS.items() if item.name.startswith(prefix))
+        known[quotes[item.name].compiled_re.pattern] = chars
     return known
 
 
@@ -105,9 +122,14 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
 
 
 def speed_up(markdown: Markdown) -> Markdown:
-    """Give `markdown` the fast inline processor in place of its own; returns it."""
+    """Give `markdown` the fast processor in place of each of its inline processors (its
+    own, and one an extension such as smarty adds with patterns of its own); an
+    extension's subclass of InlineProcessor is left alone. Returns `markdown`."""
     registry = markdown.treeprocessors
-    if type(registry["inline"]) is treeprocessors.InlineProcessor:  # not an extension's own
-        priority = next(item.priority for item in registry._priority if item.name == "inline")
-        registry.register(FastInlineProcessor(markdown), "inline", priority)
+    for item in list(registry._priority):
+        current = registry[item.name]
+        if type(current) is treeprocessors.InlineProcessor:
+            fast = FastInlineProcessor(markdown)
+            fast.inlinePatterns = current.inlinePatterns
+            registry.register(fast, item.name, item.priority)
     return markdown

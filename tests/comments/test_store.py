@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from pelican.utils import get_date
 
 from plugins.comments.model import Comment, CommentsError, build_tree
 from plugins.comments.store import (
@@ -155,3 +156,32 @@ def test_queue_add_get_reject(tmp_path: Path) -> None:
     assert (tmp_path / "rejected" / "abc123.md").is_file()
     with pytest.raises(CommentsError, match="no pending comment 'abc123'"):
         queue.get("abc123")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-20 09:30",
+        "2026-11-20",
+        "2026-11-20 09:30:15",
+        "2026-11-20T09:30",
+        "2026-11-20 09:30+02:00",
+        "20 November 2026 9.30am",
+        "2026-02-30 10:00",
+        "2026-13-01",
+    ],
+)
+def test_comment_dates_read_as_pelican_reads_them(text: str) -> None:
+    """The usual form is read without Pelican's general parser, to the same result."""
+    header = f"Author: Ada\nDate: {text}\n\nHello.\n"
+    try:
+        expected = get_date(text)
+    except ValueError:
+        with pytest.raises(CommentsError, match="is not a date"):
+            parse_comment(header, "1", post="p", timezone="UTC", max_length=100)
+        return
+    if expected.tzinfo is None:
+        expected = expected.replace(tzinfo=ZoneInfo("UTC"))
+    comment = parse_comment(header, "1", post="p", timezone="UTC", max_length=100)
+    assert comment.date == expected
+    assert type(comment.date) is type(expected)

@@ -33,6 +33,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "pelican default": {"extensions": ["codehilite", "extra", "meta"]},
     "comments": {"extensions": [_NoRawHtml(), "sane_lists", "smarty"], "output_format": "html"},
     "other extensions": {"extensions": ["extra", "smarty", "nl2br", "admonition", "wikilinks"]},
+    "angled quotes": {
+        "extensions": ["smarty"],
+        "extension_configs": {"smarty": {"smart_angled_quotes": True}},
+    },
 }
 
 
@@ -56,7 +60,8 @@ def sample_markdown() -> list[str]:
 def test_same_html_as_python_markdown(name: str) -> None:
     config = CONFIGS[name]
     plain, fast = Markdown(**config), speed_up(Markdown(**config))
-    assert isinstance(fast.treeprocessors["inline"], FastInlineProcessor)
+    inline = [name for name in ("inline", "smarty") if name in fast.treeprocessors]
+    assert all(isinstance(fast.treeprocessors[name], FastInlineProcessor) for name in inline)
     texts = sample_markdown() + documents(seed=len(name), count=600)
     for text in texts:
         assert fast.reset().convert(text) == plain.reset().convert(text), text
