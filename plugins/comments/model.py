@@ -40,7 +40,8 @@ class Comment:
 
     `email` is private: it is kept in the file for the moderator and exports, and no
     template or feed ever receives it. `html`, `by_post_author`, `reply_url` (the
-    "Reply by email" link) and `replies` are filled in by the plugin.
+    "Reply by email" link), `shown_date` (as pages show it: "20 November 2026 at 09:30")
+    and `replies` are filled in by the plugin.
     """
 
     id: str
@@ -55,6 +56,7 @@ class Comment:
     html: str = ""
     by_post_author: bool = False
     reply_url: str = ""
+    shown_date: str = ""
     replies: list[Comment] = field(default_factory=list)
 
     @property

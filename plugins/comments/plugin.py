@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from pelican import signals
+from pelican.utils import strftime
 
 from . import feeds, loading, mail
 from .model import Thread, build_tree, same_person
@@ -84,6 +85,7 @@ def attach_threads(generators: list[Any]) -> None:
             slug,
         )
     threads: list[tuple[Any, Thread]] = []
+    date_format = settings["DEFAULT_DATE_FORMAT"]
     for content in contents:
         status, reason = comment_status(content, config)
         if reason:
@@ -99,6 +101,8 @@ def attach_threads(generators: list[Any]) -> None:
         authors = [author.name for author in getattr(content, "authors", [])]
         for comment in thread.walk():
             comment.date = comment.date.astimezone(timezone)
+            day, time = strftime(comment.date, date_format), strftime(comment.date, "%H:%M")
+            comment.shown_date = f"{day} at {time}"
             comment.html = Markup(comment.html)  # noqa: S704 (sanitised by nh3)
             comment.by_post_author = any(same_person(comment.author, name) for name in authors)
             comment.reply_url = mail.reply_mailto(config["email"], title, content.slug, comment.id)
