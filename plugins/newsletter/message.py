@@ -6,9 +6,10 @@ every value bound for a header is checked here first, and refused rather than cl
 
 `compose` writes a multipart/alternative message (plain text first, then HTML, both
 UTF-8 quoted-printable) as bytes with CRLF line ends, without building an EmailMessage:
-the sender composes one message per contact, and this is the cheap way. Quoted-printable
-segments joined by soft line breaks (`join_encoded`) decode to the joined text, so a
-template encoded once can be completed per reader by encoding only what differs.
+the sender composes one message per contact, and this is the cheap way: a `Frame` holds
+what every copy shares, checked and encoded once. Quoted-printable segments joined by
+soft line breaks (`join_encoded`) decode to the joined text, so a template encoded once
+can be completed per reader by encoding only what differs.
 """
 
 from __future__ import annotations
@@ -32,15 +33,24 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # An RFC 2047 encoded word, loosely: anything between "=?" and "?=".
 _ENCODED_WORD = re.compile(r"=\?.*\?=", re.S)
 _HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
+# Text that quoted-printable leaves as it is: one short line of printable ASCII without "=".
+_QP_LITERAL = re.compile("[!-<>-~]{0,76}")
 _ADDRESS = re.compile(r"[^\s@<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 # Quoted-printable output never contains "=_", so this boundary cannot occur in a part.
 BOUNDARY = "=_nurture_alternative"
 SOFT_BREAK = b"=\r\n"
+_DELIMITER = f"\r\n--{BOUNDARY}\r\n"
 _PART = (
     "Content-Type: text/{}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
 )
-_PLAIN = _PART.format("plain").encode("ascii")
-_HTML = _PART.format("html").encode("ascii")
+# What follows the headers up to the plain text, what comes between it and the HTML, the end.
+_PLAIN = (
+    f'\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="{BOUNDARY}"\r\n'
+    + _DELIMITER
+    + _PART.format("plain")
+).encode("ascii")
+_HTML = (_DELIMITER + _PART.format("html")).encode("ascii")
+_END = f"\r\n--{BOUNDARY}--\r\n".encode("ascii")
 
 
 class HeaderError(NurtureError):
@@ -119,6 +129,8 @@ def quoted_printable(text: str) -> bytes:
     No line starts with ".", which SMTP would have to double: the sender passes a
     message to the server as it is.
     """
+    if _QP_LITERAL.fullmatch(text) and not text.startswith("."):  # a name, an address
+        return text.encode("ascii")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
     encoded = binascii.b2a_qp(lines, istext=True)
     if encoded.startswith(b".") or b"\n." in encoded:
@@ -146,61 +158,63 @@ def join_encoded(segments: Iterable[bytes]) -> bytes:
     return SOFT_BREAK.join(segments)
 
 
-def compose(*, text: str, html: str, **fields: Any) -> bytes:
-    """The message as bytes ready for SMTP: text/plain first, then text/html.
-
-    Takes the keyword arguments of `compose_encoded`, with the parts as text.
-    """
-    return compose_encoded(text=quoted_printable(text), html=quoted_printable(html), **fields)
-
-
-def compose_encoded(
+def compose(
     *,
     sender: Address,
     to: Address,
     subject: str,
-    text: bytes,
-    html: bytes,
+    text: str,
+    html: str,
     reply_to: Address | None = None,
-    date: datetime | None = None,
-    message_id: str | None = None,
-    headers: Sequence[tuple[str, str]] = (),
+    **fields: Any,
 ) -> bytes:
-    """The message with parts already quoted-printable (see `quoted_printable`).
+    """The message as bytes ready for SMTP: text/plain first, then text/html.
 
-    `headers` are extra (name, value) pairs such as List-Unsubscribe; every value is
-    checked, and a bad one raises HeaderError.
+    `fields` are the keyword arguments of `Frame.message`.
     """
-    check_header_text(subject, "the subject")
-    lines = [
-        f"From: {sender.header()}",
-        f"To: {to.header()}",
-        *([f"Reply-To: {reply_to.header()}"] if reply_to else []),
-        f"Subject: {_encoded('Subject', subject)}",
-        f"Date: {format_datetime(date) if date else _date_now(int(time.time()))}",
-    ]
-    if message_id is None:
-        message_id = make_msgid(domain=sender.email.rpartition("@")[2])
-    lines.append(f"Message-ID: {check_header_text(message_id, 'the Message-ID')}")
-    for name, value in headers:
-        if not _HEADER_NAME.fullmatch(name):
-            raise HeaderError(f"{name!r} is not a header name")
-        lines.append(_header(name, check_header_text(value, f"the {name} header")))
-    lines += [
-        "MIME-Version: 1.0",
-        f'Content-Type: multipart/alternative; boundary="{BOUNDARY}"',
-    ]
-    delimiter = f"\r\n--{BOUNDARY}\r\n".encode("ascii")
-    return b"".join(
-        (
-            "\r\n".join(lines).encode("ascii"),
-            b"\r\n",
-            delimiter,
-            _PLAIN,
-            text,
-            delimiter,
-            _HTML,
-            html,
-            f"\r\n--{BOUNDARY}--\r\n".encode("ascii"),
-        )
-    )
+    frame = Frame(sender=sender, subject=subject, reply_to=reply_to)
+    return frame.message(to=to, text=quoted_printable(text), html=quoted_printable(html), **fields)
+
+
+class Frame:
+    """What every copy of a message has in common, checked and encoded once: From, Reply-To,
+    Subject and the MIME structure. `message` completes one copy."""
+
+    def __init__(self, *, sender: Address, subject: str, reply_to: Address | None = None) -> None:
+        check_header_text(subject, "the subject")
+        self.domain = sender.email.rpartition("@")[2]
+        self._from = f"From: {sender.header()}\r\n".encode("ascii")
+        self._fixed = [
+            *([f"Reply-To: {reply_to.header()}"] if reply_to else []),
+            f"Subject: {_encoded('Subject', subject)}",
+        ]
+
+    def message(
+        self,
+        *,
+        to: Address,
+        text: bytes,
+        html: bytes,
+        date: datetime | None = None,
+        message_id: str | None = None,
+        headers: Sequence[tuple[str, str]] = (),
+    ) -> bytes:
+        """One copy, with parts already quoted-printable (see `quoted_printable`).
+
+        `headers` are extra (name, value) pairs such as List-Unsubscribe; every value is
+        checked, and a bad one raises HeaderError.
+        """
+        if message_id is None:
+            message_id = make_msgid(domain=self.domain)
+        lines = [
+            f"To: {to.header()}",
+            *self._fixed,
+            f"Date: {format_datetime(date) if date else _date_now(int(time.time()))}",
+            f"Message-ID: {check_header_text(message_id, 'the Message-ID')}",
+        ]
+        for name, value in headers:
+            if not _HEADER_NAME.fullmatch(name):
+                raise HeaderError(f"{name!r} is not a header name")
+            lines.append(_header(name, check_header_text(value, f"the {name} header")))
+        head = "\r\n".join(lines).encode("ascii")
+        return b"".join((self._from, head, _PLAIN, text, _HTML, html, _END))

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from html import escape
 from pathlib import Path
 from typing import Protocol
@@ -28,7 +29,7 @@ from pelican.settings import read_settings
 
 from plugins.errors import NurtureError
 
-from .message import Address, compose_encoded, join_encoded, quoted_printable
+from .message import Address, Frame, join_encoded, quoted_printable
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("first_name", "email", "unsubscribe_url")
@@ -112,6 +113,11 @@ class RenderedIssue:
         object.__setattr__(self, "_html", Template.parse(self.html))
         object.__setattr__(self, "_text", Template.parse(self.text))
 
+    @cached_property
+    def _frame(self) -> Frame:
+        """What every reader's copy shares (built at the first message, which checks it)."""
+        return Frame(sender=self.sender, subject=self.subject, reply_to=self.reply_to)
+
     def unsubscribe_url(self, email: str) -> str:
         """The configured unsubscribe link for this address."""
         return self.unsubscribe_template.replace("{email}", quote(email, safe="@"))
@@ -147,11 +153,13 @@ class RenderedIssue:
     ) -> bytes:
         """The whole message for `recipient`, addressed to them (or to `to`)."""
         values, escaped = self._values(recipient, unsubscribe_url)
-        return compose_encoded(
-            sender=self.sender,
+        frame = self._frame
+        if subject_prefix:
+            frame = Frame(
+                sender=self.sender, subject=subject_prefix + self.subject, reply_to=self.reply_to
+            )
+        return frame.message(
             to=to or Address(recipient.email, recipient.first_name),
-            reply_to=self.reply_to,
-            subject=subject_prefix + self.subject,
             text=self._text.fill_encoded(values),
             html=self._html.fill_encoded(escaped),
             message_id=message_id,

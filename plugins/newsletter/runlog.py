@@ -8,7 +8,6 @@ story. It holds addresses, so it is private like everything in data/.
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,15 +16,14 @@ DEFAULT_DIRECTORY = ROOT / "data" / "logs"
 
 
 class RunLog:
-    """Appends lines to one issue's send log; safe to call from the send workers."""
+    """Appends lines to one issue's send log."""
 
     def __init__(self, issue: int, directory: Path = DEFAULT_DIRECTORY) -> None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = directory / f"send-issue-{issue}.log"
         self.path.touch(mode=0o600)
-        self._lock = threading.Lock()
 
     def write(self, text: str) -> None:
         line = f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {' '.join(text.split())}\n"
-        with self._lock, self.path.open("a", encoding="utf-8") as handle:
+        with self.path.open("a", encoding="utf-8") as handle:
             handle.write(line)

@@ -4,24 +4,31 @@ The send ledger (the `sends` table of the contact database) has one row per (iss
 contact): `pending → sending → sent | deferred | failed | bounced | unknown`. A run
 
 1. takes the send lock (one send per database at a time);
-2. connects every worker's transport: a server that is down stops the run here, before
-   anything is marked;
+2. connects every transport: a server that is down stops the run here, before anything
+   is marked;
 3. settles what an interrupted run left: a row still `sending` was inside the SMTP
    transaction, where nobody can know whether the server kept the message (RFC 1047),
    so it becomes `unknown` and is resent only on request (`resend_unknown`);
 4. plans: a `pending` row for every subscribed contact in the audience without a row;
 5. reserves rows, a chunk at a time, in a durable transaction (flushed to disk);
-6. and in each worker (one SMTP connection each) marks a row `sending`, sends it, and
-   records the outcome (`sent` with a newsletter touch for the contact, or what went wrong).
+6. and keeps every connection (a "worker") busy: marks a row `sending`, sends it, and
+   records the outcome (`sent` with a newsletter touch for the contact, or what went
+   wrong).
 
-The per-message marks of step 6 are committed before the SMTP transaction starts and
-after its 250 (together with the next message's `sending` mark: one commit per message),
-but not flushed to disk one by one (a flush costs milliseconds): they survive the
-process being killed, so after a crash at most one message per worker is `unknown`. If
-the machine itself loses power, unflushed marks may be lost; the durable reservations of
-step 5 then tell which rows may have gone out, and they become `unknown` too (the run
-recorded the machine's boot id with them), so even then nobody is mailed twice. Every
-run ends with a flush.
+Step 6 is one loop in one thread: each round commits, in one transaction, the outcomes
+of the transactions that ended and the `sending` marks of the rows that start next, then
+begins those rows' SMTP transactions and waits for whichever server answers first. So a
+row is marked `sending` (committed) before its SMTP transaction starts and `sent` after
+the server's 250, each connection has at most one row `sending`, and the marks of all the
+connections share one commit. Composing a message costs tens of microseconds and SQLite
+takes a lock per commit anyway, so threads would only add the GIL's hand-offs.
+
+The per-message marks are not flushed to disk one by one (a flush costs milliseconds):
+they survive the process being killed, so after a crash at most one message per worker
+is `unknown`. If the machine itself loses power, unflushed marks may be lost; the
+durable reservations of step 5 then tell which rows may have gone out, and they become
+`unknown` too (the run recorded the machine's boot id with them), so even then nobody is
+mailed twice. Every run ends with a flush.
 
 Faults: a 4xx reply or a connection lost before the end of the message is retried
 within the run after `retry_delays`, then left `deferred` for the next run; a lost
@@ -37,6 +44,7 @@ import fcntl
 import heapq
 import os
 import re
+import select
 import threading
 import time
 from collections import Counter, deque
@@ -44,10 +52,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from plugins.contacts import Store
+from plugins.contacts.store import Delivery
 from plugins.errors import NurtureError
 
 from .message import Address, HeaderError
@@ -272,7 +281,7 @@ def send_issue(
     stop: threading.Event | None = None,
     on_outcome: Callable[[Outcome], None] = lambda outcome: None,
 ) -> SendReport:
-    """Send the composer's issue through `transports` (one worker each); see the module.
+    """Send the composer's issue through `transports` (one connection each); see the module.
 
     `store` must be opened with `sending=True`. Setting `stop` ends the run cleanly: the
     messages in flight finish, nothing is left `sending`.
@@ -291,27 +300,18 @@ def send_issue(
         return run.run(transports)
 
 
-class _Pace:
-    """At most `rate` message starts per second, over all workers."""
+class _Result(NamedTuple):
+    """What became of one message that was started."""
 
-    def __init__(self, rate: float, stop: threading.Event) -> None:
-        self.interval = 1 / rate if rate > 0 else 0.0
-        self.stop = stop
-        self.next = time.monotonic()
-        self.lock = threading.Lock()
-
-    def wait(self) -> None:
-        if not self.interval:
-            return
-        with self.lock:
-            now = time.monotonic()
-            start = max(self.next, now)
-            self.next = start + self.interval
-        self.stop.wait(start - now)
+    state: str  # the row's new state: sent, deferred, bounced, failed or unknown
+    reply: str
+    retry: bool = False  # try again within the run
+    suppress: bool = False  # the contact bounced
+    halt: str = ""  # why no message can go out, if none can
 
 
 class _Run:
-    """The scheduler and workers of one send run."""
+    """The loop of one send run: the ledger, and every connection's transaction."""
 
     def __init__(
         self,
@@ -335,16 +335,17 @@ class _Run:
         self.boot = boot_id()
         self.reference = f"issue {self.issue.number}: {self.issue.subject}"
         self.report = SendReport(self.issue.number)
-        self.pace = _Pace(options.rate, stop)
-        self.db = threading.Lock()  # one store call at a time
-        self.cv = threading.Condition()  # guards everything below
+        self.interval = 1 / options.rate if options.rate > 0 else 0.0
+        self.next_start = 0.0  # when the rate allows the next message to start
         self.queue: deque[int] = deque()  # reserved rows, in order
         self.retries: list[tuple[float, int]] = []  # (when, row) heap of in-run retries
         self.tries: Counter[int] = Counter()
         self.left = options.limit or float("inf")
         self.drained = False
-        self.busy = 0
-        self.workers = 0
+        self.idle: list[Transport] = []  # connected, without a message
+        self.sending: dict[Transport, tuple[int, str]] = {}  # the (row, email) in flight
+        self.down: dict[Transport, tuple[float, Iterator[float]]] = {}  # when to reconnect
+        self.ended: list[tuple[int, str, _Result]] = []  # (row, email, result) to record
 
     def run(self, transports: Sequence[Transport]) -> SendReport:
         started = time.monotonic()
@@ -360,23 +361,15 @@ class _Run:
             f"limit {options.limit or 'none'}, states {','.join(options.states)}, "
             f"{report.planned} planned, {report.recovered} interrupted rows now unknown"
         )
-        self.workers = len(transports)
-        threads = [
-            threading.Thread(target=self._work, args=(transport,), name=f"send-{n}", daemon=True)
-            for n, transport in enumerate(transports, start=1)
-        ]
+        self.idle = list(transports)
         try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                while thread.is_alive():
-                    thread.join(POLL)
-        except BaseException:  # a second Ctrl-C: no worker starts another message
-            self.stop.set()
-            raise
-        finally:
-            with self.db:
-                self.store.release_sends(self.issue.number)
+            while True:
+                self._round()
+                if self._finished() and not self.sending and not self.ended:
+                    break
+                self._wait()
+        finally:  # also after a second Ctrl-C: the messages in flight are then unknown
+            self.store.release_sends(self.issue.number)
             for transport in transports:
                 transport.close()
         report.interrupted = self.stop.is_set() and not report.problem
@@ -386,162 +379,194 @@ class _Run:
         self.log.write(f"end: {ending}; {totals or 'nothing sent'} in {report.seconds:.1f} s")
         return report
 
-    # Scheduling
+    def _round(self) -> None:
+        """Record what ended and mark the next rows `sending` for the idle connections, in
+        one commit; then start their transactions."""
+        ended, self.ended = self.ended, []
+        halt = next((result.halt for _, _, result in ended if result.halt), "")
+        self.report.problem = self.report.problem or halt
+        self._reconnect()
+        starters = self._starters()
+        if starters and len(self.queue) < len(starters) and self._more() and not self.drained:
+            self._refill()
+        outcomes: list[tuple[int, Outcome, bool]] = []
+        started: list[tuple[Transport, Delivery]] = []
+        if ended or starters:
+            with self.store.transaction(durable=False):
+                for row, email, result in ended:
+                    self._record(row, result)
+                    outcomes.append((row, Outcome(result.state, email, result.reply), result.retry))
+                for transport in starters:
+                    delivery = self._start(outcomes)
+                    if delivery is None:
+                        break
+                    started.append((transport, delivery))
+        for transport, delivery in started:
+            self.idle.remove(transport)
+            self._begin(transport, delivery)
+        for row, outcome, retry in outcomes:
+            self._done(row, outcome, retry)
 
-    def _next(self, *, wait: bool = True) -> int | None:
-        """The next row to send (an in-run retry that is due first), or None when done
-        (or, with `wait=False`, when no row is ready now)."""
-        with self.cv:
-            while not self.stop.is_set() and not self.report.problem:
-                now = time.monotonic()
-                if self.retries and self.retries[0][0] <= now:
-                    self.busy += 1
-                    return heapq.heappop(self.retries)[1]
-                if self.left and not self.queue and not self.drained:
-                    self._refill()
-                if self.left and self.queue:
-                    self.left -= 1
-                    self.busy += 1
-                    return self.queue.popleft()
-                if not wait or (not self.retries and not self.busy):
-                    break
-                due = self.retries[0][0] - now if self.retries else POLL
-                self.cv.wait(min(max(due, 0.0), POLL))
-            self.cv.notify_all()
-            return None
+    def _starters(self) -> list[Transport]:
+        """The idle connections that may start a message now."""
+        if self.stop.is_set() or self.report.problem or not self.idle:
+            return []
+        if self.interval:
+            return self.idle[:1] if time.monotonic() >= self.next_start else []
+        return list(self.idle)
+
+    def _start(self, outcomes: list[tuple[int, Outcome, bool]]) -> Delivery | None:
+        """Mark the next startable row `sending`; None when no row can start now. Rows
+        whose contact left the audience are skipped (their outcomes added)."""
+        while (row := self._next()) is not None:
+            delivery = self.store.start_send(row, self.options.states)
+            if delivery is not None:
+                if self.interval:
+                    self.next_start = max(self.next_start, time.monotonic()) + self.interval
+                return delivery
+            reason = "no longer subscribed or in the audience"
+            outcomes.append((row, Outcome("skipped", f"row {row}", reason), False))
+        return None
+
+    def _next(self) -> int | None:
+        """The next row to start: an in-run retry that is due first; None if there is none."""
+        if self.retries and self.retries[0][0] <= time.monotonic():
+            return heapq.heappop(self.retries)[1]
+        if self.left and self.queue:
+            self.left -= 1
+            return self.queue.popleft()
+        return None
 
     def _refill(self) -> None:
         size = int(min(CHUNK, self.left))
-        with self.db:
-            rows = self.store.reserve_sends(
-                self.issue.number, self.groups, self.options.states, size, self.boot
-            )
+        rows = self.store.reserve_sends(
+            self.issue.number, self.groups, self.options.states, size, self.boot
+        )
         self.queue.extend(rows)
         self.drained = len(rows) < size
 
+    def _more(self) -> bool:
+        """Whether rows not yet tried may still start in this run."""
+        return bool(self.left and (self.queue or not self.drained))
+
+    def _finished(self) -> bool:
+        """Whether no connection needs to start anything more."""
+        if self.stop.is_set() or self.report.problem:
+            return True
+        return not (self._more() or self.retries or self.sending)
+
+    def _begin(self, transport: Transport, delivery: Delivery) -> None:
+        """Compose the message and start its transaction (the row is marked `sending`)."""
+        self.sending[transport] = (delivery.id, delivery.email)
+        try:
+            message = self.composer.message(
+                delivery.contact_id,
+                delivery.email,
+                delivery.first_name,
+                delivery.name,
+                delivery.message_id,
+            )
+        except HeaderError as error:
+            self._end(transport, _Result("failed", str(error)))
+            return
+        try:
+            reply = transport.begin(self.envelope, delivery.email, message)
+        except TransportError as error:
+            self._end(transport, _failure(error))
+            return
+        if reply is not None:
+            self._end(transport, _Result("sent", reply))
+
+    def _wait(self) -> None:
+        """Wait for the servers (or until a row can start) and go on with what they said."""
+        if self.ended:  # to be recorded first
+            return
+        readable, _, _ = select.select(list(self.sending), [], [], self._timeout())
+        for transport in readable:
+            try:
+                reply = transport.resume()
+            except TransportError as error:
+                self._end(transport, _failure(error))
+                continue
+            if reply is not None:
+                self._end(transport, _Result("sent", reply))
+
+    def _timeout(self) -> float:
+        """How long the loop may wait for the servers: until a row could start, a
+        connection should be reopened, or Ctrl-C should be looked at."""
+        now = time.monotonic()
+        due = [now + POLL, *(when for when, _ in self.down.values())]
+        if self.idle and not self.stop.is_set() and not self.report.problem:
+            if self._more():
+                due.append(self.next_start)
+            elif self.retries:
+                due.append(max(self.retries[0][0], self.next_start))
+        return max(min(due) - now, 0.0)
+
+    def _end(self, transport: Transport, result: _Result) -> None:
+        """A transaction ended: its result is recorded in the next round; the connection is
+        idle again, or reopened first if it was lost."""
+        row, email = self.sending.pop(transport)
+        self.ended.append((row, email, result))
+        if transport.connected:
+            self.idle.append(transport)
+        else:
+            self.down[transport] = (0.0, iter(self.options.retry_delays))
+
+    def _reconnect(self) -> None:
+        """Reopen the lost connections whose wait is over, waiting `retry_delays` between
+        tries; a connection that stays down is given up, and the run stops when the last
+        one is."""
+        now = time.monotonic()
+        for transport, (when, delays) in list(self.down.items()):
+            if when > now or self.stop.is_set() or self.report.problem:
+                continue
+            try:
+                transport.connect()
+            except TransportError as error:
+                delay = next(delays, None)
+                if delay is not None:
+                    self.down[transport] = (now + delay, delays)
+                    continue
+                del self.down[transport]
+                if not self.down and not self.idle and not self.sending:
+                    self.report.problem = f"{error}; run the command again to send the rest"
+                continue
+            del self.down[transport]
+            self.idle.append(transport)
+
+    def _record(self, row: int, result: _Result) -> None:
+        """Commit what became of a message (inside the round's transaction)."""
+        reason = f"issue {self.issue.number} bounced: {result.reply}" if result.suppress else ""
+        touch = self.reference if result.state == "sent" else ""
+        self.store.finish_send(row, result.state, result.reply, touch=touch, suppress=reason)
+
     def _done(self, row: int, outcome: Outcome, retry: bool) -> None:
-        with self.cv:
-            self.busy -= 1
-            if retry:
-                self.tries[row] += 1
-                delays = self.options.retry_delays
-                if self.tries[row] <= len(delays):
-                    when = time.monotonic() + delays[self.tries[row] - 1]
-                    heapq.heappush(self.retries, (when, row))
-                    outcome = Outcome("retrying", outcome.email, outcome.reply)
-            self.report.counts[outcome.state] += 1
-            self.cv.notify_all()
+        if retry:
+            self.tries[row] += 1
+            delays = self.options.retry_delays
+            if self.tries[row] <= len(delays):
+                when = time.monotonic() + delays[self.tries[row] - 1]
+                heapq.heappush(self.retries, (when, row))
+                outcome = Outcome("retrying", outcome.email, outcome.reply)
+        self.report.counts[outcome.state] += 1
         if outcome.state != "sent":
             self.log.write(f"{outcome.state}: {outcome.email} {outcome.reply}")
         self.on_outcome(outcome)
 
-    def _give_up(self, problem: str) -> None:
-        """A worker stops; the run stops when the last one does."""
-        with self.cv:
-            self.workers -= 1
-            if not self.workers:
-                self.report.problem = problem
-            self.cv.notify_all()
 
-    def _halt(self, problem: str) -> None:
-        """Stop the run: no message can go out (the server refuses the envelope sender)."""
-        with self.cv:
-            self.report.problem = problem
-            self.cv.notify_all()
-
-    # Working
-
-    def _work(self, transport: Transport) -> None:
-        # A `sent` mark is committed together with the next row's `sending` mark (one
-        # commit per message), or on its own before the worker waits or stops.
-        sent: tuple[int, Outcome] | None = None
-        while True:
-            problem = self._connect(transport)
-            if problem:
-                if sent:
-                    self._record(*sent)
-                self._give_up(problem)
-                return
-            row = self._next(wait=sent is None)
-            if row is None:
-                if not sent:
-                    return
-                self._record(*sent)
-                sent = None
-                continue
-            if sent and self.pace.interval:  # the rate limit may make this worker wait
-                self._record(*sent)
-                sent = None
-            self.pace.wait()
-            outcome, retry = self._send(transport, row, sent)
-            if sent:
-                self._done(sent[0], sent[1], False)
-            sent = (row, outcome) if outcome.state == "sent" else None
-            if not sent:
-                self._done(row, outcome, retry)
-
-    def _record(self, row: int, outcome: Outcome) -> None:
-        """Commit a `sent` mark on its own."""
-        with self.db:
-            self.store.finish_send(row, "sent", outcome.reply, touch=self.reference)
-        self._done(row, outcome, False)
-
-    def _connect(self, transport: Transport) -> str:
-        """Reconnect if needed, with the retry delays as backoff; the problem if it fails."""
-        delays = iter(self.options.retry_delays)
-        while True:
-            try:
-                transport.connect()
-                return ""
-            except TransportError as error:
-                delay = next(delays, None)
-                if delay is None or self.stop.wait(delay):
-                    return f"{error}; run the command again to send the rest"
-
-    def _send(
-        self, transport: Transport, row: int, sent: tuple[int, Outcome] | None
-    ) -> tuple[Outcome, bool]:
-        """Send one row, first committing the `sent` mark of the previous one, if given;
-        return its outcome (a `sent` one not yet recorded) and whether to retry it."""
-        with self.db, self.store.transaction(durable=False):
-            if sent:
-                self.store.finish_send(sent[0], "sent", sent[1].reply, touch=self.reference)
-            delivery = self.store.start_send(row, self.options.states)
-        if delivery is None:
-            return Outcome(
-                "skipped", f"row {row}", "no longer subscribed or in the audience"
-            ), False
-        email = delivery.email
-        try:
-            message = self.composer.message(
-                delivery.contact_id, email, delivery.first_name, delivery.name, delivery.message_id
-            )
-        except HeaderError as error:
-            return self._finish(row, "failed", email, str(error)), False
-        try:
-            reply = transport.deliver(self.envelope, email, message)
-        except Refused as error:
-            if error.stage == "MAIL" and error.code >= 500:
-                self._halt(f"{error}; check NEWSLETTER['envelope_sender']")
-                return self._finish(row, "deferred", email, error.reply), False
-            state, suppress = _refusal(error)
-            outcome = self._finish(row, state, email, error.reply, suppress=suppress)
-            return outcome, state == "deferred"
-        except ConnectionLost as error:
-            state = "unknown" if error.maybe_delivered else "deferred"
-            return self._finish(row, state, email, str(error)), state == "deferred"
-        except TransportError as error:
-            return self._finish(row, "deferred", email, str(error)), True
-        return Outcome("sent", email, reply), False
-
-    def _finish(
-        self, row: int, state: str, email: str, reply: str, *, suppress: bool = False
-    ) -> Outcome:
-        """Commit what became of a message that did not go out."""
-        reason = f"issue {self.issue.number} bounced: {reply}" if suppress else ""
-        with self.db:
-            self.store.finish_send(row, state, reply, suppress=reason)
-        return Outcome(state, email, reply)
+def _failure(error: TransportError) -> _Result:
+    """What a transport's error means for the message."""
+    if isinstance(error, Refused):
+        if error.stage == "MAIL" and error.code >= 500:
+            halt = f"{error}; check NEWSLETTER['envelope_sender']"
+            return _Result("deferred", error.reply, halt=halt)
+        state, suppress = _refusal(error)
+        return _Result(state, error.reply, retry=state == "deferred", suppress=suppress)
+    if isinstance(error, ConnectionLost):
+        state = "unknown" if error.maybe_delivered else "deferred"
+        return _Result(state, str(error), retry=state == "deferred")
+    return _Result("deferred", str(error), retry=True)
 
 
 def _refusal(error: Refused) -> tuple[str, bool]:
