@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from pelican.utils import strftime
 
 from plugins.fastbuild import parallel
 
@@ -21,28 +24,33 @@ from .model import Comment
 from .store import Problem
 
 Loaded = tuple[dict[str, list[Comment]], list[Problem]]
-_Folder = tuple[str, list[Path], str, int]
+_Folder = tuple[str, list[Path], str, int, str]
 _Result = tuple[list[Comment], list[Problem], list[Any], dict[str, str]]
 
 
 def _load_folder(folder: _Folder) -> _Result:
-    """One post's comments, each with its rendered body in `html`, and what was read and
-    rendered anew (for the build process to remember)."""
-    post, files, timezone, max_length = folder
+    """One post's comments, each with its rendered body in `html` and its date in the
+    site's time zone (and `shown_date`), and what was read and rendered anew (for the
+    build process to remember)."""
+    post, files, timezone, max_length, date_format = folder
     mark = store.read_count()
     comments, problems = store.read_folder(post, files, timezone=timezone, max_length=max_length)
     rendered = {}
+    zone = ZoneInfo(timezone)
     for comment in comments:
         comment.html = render.render_cached(comment.body)
         rendered[comment.body] = comment.html
+        comment.date = comment.date.astimezone(zone)
+        day, time = strftime(comment.date, date_format), strftime(comment.date, "%H:%M")
+        comment.shown_date = f"{day} at {time}"
     return comments, problems, store.read_since(mark), rendered
 
 
-def start(root: Path, *, timezone: str, max_length: int) -> Callable[[], Loaded]:
+def start(root: Path, *, timezone: str, max_length: int, date_format: str) -> Callable[[], Loaded]:
     """Begin loading the comments under `root`; call the result for them (by post slug)
     and the files that were skipped (in file order)."""
     folders, misplaced = store.comment_folders(root)
-    work = [(post, files, timezone, max_length) for post, files in folders]
+    work = [(post, files, timezone, max_length, date_format) for post, files in folders]
     if render.remembers_any():
         results = [_load_folder(folder) for folder in work]
         collect: Callable[[], list[_Result]] = lambda: results  # noqa: E731

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from pelican import signals
-from pelican.utils import strftime
 
 from . import feeds, loading, mail
 from .model import Thread, build_tree, same_person
@@ -50,7 +49,10 @@ def start_loading(generator: Any) -> None:
     config = settings["COMMENTS"]
     timezone = ZoneInfo(settings.get("TIMEZONE") or "UTC").key
     _state.loading = loading.start(
-        comments_root(settings, config), timezone=timezone, max_length=config["max_length"]
+        comments_root(settings, config),
+        timezone=timezone,
+        max_length=config["max_length"],
+        date_format=settings["DEFAULT_DATE_FORMAT"],
     )
 
 
@@ -67,7 +69,10 @@ def attach_threads(generators: list[Any]) -> None:
     root = comments_root(settings, config)
     timezone = ZoneInfo(settings.get("TIMEZONE") or "UTC")
     collect = _state.loading or loading.start(
-        root, timezone=timezone.key, max_length=config["max_length"]
+        root,
+        timezone=timezone.key,
+        max_length=config["max_length"],
+        date_format=settings["DEFAULT_DATE_FORMAT"],
     )
     _state.building, _state.loading = False, None
     found, problems = collect()
@@ -85,7 +90,6 @@ def attach_threads(generators: list[Any]) -> None:
             slug,
         )
     threads: list[tuple[Any, Thread]] = []
-    date_format = settings["DEFAULT_DATE_FORMAT"]
     for content in contents:
         status, reason = comment_status(content, config)
         if reason:
@@ -100,9 +104,6 @@ def attach_threads(generators: list[Any]) -> None:
         thread = Thread(content.slug, status, roots, mailto=mail.mailto(config["email"], title))
         authors = [author.name for author in getattr(content, "authors", [])]
         for comment in thread.walk():
-            comment.date = comment.date.astimezone(timezone)
-            day, time = strftime(comment.date, date_format), strftime(comment.date, "%H:%M")
-            comment.shown_date = f"{day} at {time}"
             comment.html = Markup(comment.html)  # noqa: S704 (sanitised by nh3)
             comment.by_post_author = any(same_person(comment.author, name) for name in authors)
             comment.reply_url = mail.reply_mailto(config["email"], title, content.slug, comment.id)

@@ -8,24 +8,22 @@ the same file with a `Post: <slug>` line, under `<queue>/pending/`.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import os
 import re
 import shutil
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from pelican.utils import SafeDatetime, get_date
+from pelican.utils import get_date
+
+from plugins.fastbuild.dates import usual_date
 
 from .clean import clean_body, clean_email, clean_line, clean_url
 from .model import Comment, CommentsError, valid_id, valid_slug
 
-# What comment files (and the commands that write them) hold: 2026-11-20 09:30[:15].
-_USUAL_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
 _HEADER_LINE = re.compile(r"([A-Za-z][A-Za-z0-9_-]*):\s?(.*)")
 _ORDER = ("post", "author", "date", "email", "url", "replyto")
 
@@ -56,7 +54,7 @@ def parse_comment(
     if not meta.get("date"):
         raise CommentFileError("the Date line is missing")
     try:
-        date = _date(meta["date"])
+        date = usual_date(meta["date"]) or get_date(meta["date"])
     except ValueError:
         raise CommentFileError(
             f"Date {meta['date']!r} is not a date, e.g. 2026-11-20 09:30"
@@ -83,15 +81,6 @@ def parse_comment(
             "(COMMENTS['max_length'])"
         )
     return Comment(comment_id, post, author, date, body, email, url, replyto)
-
-
-def _date(text: str) -> datetime:
-    """Pelican's get_date, without its general (and slow) parser for the usual form."""
-    match = _USUAL_DATE.fullmatch(text)
-    if match:
-        with contextlib.suppress(ValueError):  # 2026-02-30: get_date says why
-            return SafeDatetime(*(int(part) for part in match.groups() if part))
-    return get_date(text)
 
 
 def _split(text: str) -> tuple[dict[str, str], str]:

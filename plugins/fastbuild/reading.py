@@ -20,6 +20,7 @@ from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
 from . import parallel
+from .dates import usual_date
 from .inline import speed_up
 
 MARKDOWN_SUFFIXES = tuple(f".{suffix}" for suffix in MarkdownReader.file_extensions)
@@ -100,6 +101,14 @@ class ParallelMarkdownReader(MarkdownReader):
         self._source_path = source_path
         self._md = self._markdown_for_metadata()
         return html, (self._parse_metadata(meta) if meta else {})
+
+    def process_metadata(self, name: str, value: Any) -> Any:
+        """Pelican's, reading dates in the usual form without dateutil (same result)."""
+        if name in ("date", "modified") and isinstance(value, str):
+            date = usual_date(value.replace("_", " ") if name == "date" else value)
+            if date is not None:
+                return date
+        return super().process_metadata(name, value)
 
     def _markdown_for_metadata(self) -> Markdown:
         """One Markdown instance for formatted metadata (Summary), reused across files."""
