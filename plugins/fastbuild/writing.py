@@ -69,6 +69,22 @@ class ChangedOnlyFile:
             raise
 
 
+class _Nowhere:
+    """Where a page this process does not write goes (no file is opened)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def __enter__(self) -> _Nowhere:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+_NOWHERE = _Nowhere()
+
+
 class _PageTemplate:
     """A template that renders only the pages this process owns and that changed."""
 
@@ -159,7 +175,7 @@ class ParallelWriter(Writer):
             self._overridden_files.add(filename)
         self._written_files.add(filename)
         if not owned:
-            return Path(os.devnull).open("w", encoding=encoding)
+            return _NOWHERE
         return ChangedOnlyFile(filename, encoding)
 
 
