@@ -33,8 +33,8 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # An RFC 2047 encoded word, loosely: anything between "=?" and "?=".
 _ENCODED_WORD = re.compile(r"=\?.*\?=", re.S)
 _HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
-# Text that quoted-printable leaves as it is: one short line of printable ASCII without "=".
-_QP_LITERAL = re.compile("[!-<>-~]{0,76}")
+# Text that quoted-printable leaves as it is but "=" (as "=3D"): printable ASCII, no space.
+_QP_PLAIN = re.compile("[!-~]*")
 _ADDRESS = re.compile(r"[^\s@<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 # Quoted-printable output never contains "=_", so this boundary cannot occur in a part.
 BOUNDARY = "=_nurture_alternative"
@@ -129,8 +129,10 @@ def quoted_printable(text: str) -> bytes:
     No line starts with ".", which SMTP would have to double: the sender passes a
     message to the server as it is.
     """
-    if _QP_LITERAL.fullmatch(text) and not text.startswith("."):  # a name, an address
-        return text.encode("ascii")
+    if _QP_PLAIN.fullmatch(text) and not text.startswith("."):  # a name, an address, a link
+        encoded = text.replace("=", "=3D")
+        if len(encoded) < 76:  # b2a_qp would break a line of 76 that ends in "=3D"
+            return encoded.encode("ascii")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
     encoded = binascii.b2a_qp(lines, istext=True)
     if encoded.startswith(b".") or b"\n." in encoded:
