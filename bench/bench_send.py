@@ -14,7 +14,7 @@ times per message, and an idle virtual CPU is slow to wake, so it runs two to th
 faster while something else keeps the CPUs busy.
 
 The memory figure is the peak resident size of the process that sends to 100,000
-contacts (the whole interpreter, start to end; VmHWM, see `_peak_mb`).
+contacts (the whole interpreter, start to end; VmHWM, see `figures.peak_rss_mb`).
 
 Needs smtp-sink and smtp-source: Debian's `postfix` package.
 """
@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.figures import Figure
+from bench.figures import Figure, peak_rss_mb
 
 CONNECTIONS = 2
 SENDER = "olivia@warmleads.example"
@@ -213,15 +213,7 @@ def _send(database: Path, port: int) -> dict[str, float]:
         )
         seconds = time.perf_counter() - started
     assert report.counts == {"sent": count}, report
-    return {"seconds": seconds, "size": size, "rss_mb": _peak_mb()}
-
-
-def _peak_mb() -> float:
-    """This program's peak resident size, in MB. Not ru_maxrss, which after fork and exec
-    also counts the size of the parent when it forked this process: `python -m bench`
-    is over 200 MB once the build benchmarks have run."""
-    status = Path("/proc/self/status").read_text(encoding="ascii")
-    return int(status.split("VmHWM:")[1].split()[0]) / 1024
+    return {"seconds": seconds, "size": size, "rss_mb": peak_rss_mb()}
 
 
 if __name__ == "__main__":
