@@ -1,49 +1,80 @@
-"""A build's comments: read, parsed and rendered, on every core when that is quicker.
+"""A build's comments, ready for the pages: read, parsed, rendered and dated, on every
+core when that is quicker.
 
 The first build in a process hands each post's comment folder to the build's workers
-(plugins.fastbuild.parallel) as soon as the generators exist, so the comments are read
-and rendered while the posts are converted; the plugin collects them once every post is
-read, and remembers what the workers read and rendered. Later builds in the same process
-(the rebuilds of `invoke livereload`) find nearly everything remembered and load here,
-which is quicker than handing the work out.
+(plugins.fastbuild.parallel) as soon as the generators exist, so the comments are made
+ready while the posts are converted; the plugin collects them once every post is read.
+The build process remembers each one by its file (path, modification time, size) and the
+settings it was made with, so later builds in the same process (the rebuilds of
+`invoke livereload`) read again only the files that changed, here, which is quicker
+than handing the work out.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pelican.utils import strftime
 
 from plugins.fastbuild import parallel
 
-from . import render, store
+from . import store
 from .model import Comment
-from .store import Problem
+from .render import render_body
+from .store import CommentFileError, Problem
 
 Loaded = tuple[dict[str, list[Comment]], list[Problem]]
 _Folder = tuple[str, list[Path], str, int, str]
-_Result = tuple[list[Comment], list[Problem], list[Any], dict[str, str]]
+_Key = tuple[str, int, int, str, str, int, str]
+_Result = tuple[list[Comment], list[Problem], list[tuple[_Key, Comment]]]
+
+# Comments made ready by this process (or its workers), by file and settings.
+_ready: dict[_Key, Comment] = {}
+_READY_LIMIT = 65536
 
 
 def _load_folder(folder: _Folder) -> _Result:
-    """One post's comments, each with its rendered body in `html` and its date in the
-    site's time zone (and `shown_date`), and what was read and rendered anew (for the
-    build process to remember)."""
+    """One post's comments, ready for the pages, the files that were skipped, and the
+    comments made ready anew (for the build process to remember)."""
     post, files, timezone, max_length, date_format = folder
-    mark = store.read_count()
-    comments, problems = store.read_folder(post, files, timezone=timezone, max_length=max_length)
-    rendered = {}
-    zone = ZoneInfo(timezone)
-    for comment in comments:
-        comment.html = render.render_cached(comment.body)
-        rendered[comment.body] = comment.html
-        comment.date = comment.date.astimezone(zone)
-        day, time = strftime(comment.date, date_format), strftime(comment.date, "%H:%M")
-        comment.shown_date = f"{day} at {time}"
-    return comments, problems, store.read_since(mark), rendered
+    comments: list[Comment] = []
+    problems: list[Problem] = []
+    made: list[tuple[_Key, Comment]] = []
+    for path in files:
+        try:
+            status = path.stat()
+            key = (
+                str(path),
+                status.st_mtime_ns,
+                status.st_size,
+                post,
+                timezone,
+                max_length,
+                date_format,
+            )
+            ready = _ready.get(key)
+            if ready is None:
+                ready = store.read_comment(
+                    path, post=post, timezone=timezone, max_length=max_length
+                )
+                ready.html = render_body(ready.body)
+                ready.date = ready.date.astimezone(ZoneInfo(timezone))
+                ready.shown_date = _shown(ready.date, date_format)
+                made.append((key, ready))
+        except (CommentFileError, OSError) as error:
+            problems.append(Problem(path, str(error)))
+            continue
+        comments.append(copy.copy(ready))
+    return comments, problems, made
+
+
+def _shown(date: datetime, date_format: str) -> str:
+    """A comment's date as pages show it: "20 November 2026 at 09:30"."""
+    return f"{strftime(date, date_format)} at {strftime(date, '%H:%M')}"
 
 
 def start(root: Path, *, timezone: str, max_length: int, date_format: str) -> Callable[[], Loaded]:
@@ -51,7 +82,7 @@ def start(root: Path, *, timezone: str, max_length: int, date_format: str) -> Ca
     and the files that were skipped (in file order)."""
     folders, misplaced = store.comment_folders(root)
     work = [(post, files, timezone, max_length, date_format) for post, files in folders]
-    if render.remembers_any():
+    if _ready:  # a rebuild: nearly everything is remembered
         results = [_load_folder(folder) for folder in work]
         collect: Callable[[], list[_Result]] = lambda: results  # noqa: E731
     else:
@@ -60,9 +91,10 @@ def start(root: Path, *, timezone: str, max_length: int, date_format: str) -> Ca
     def loaded() -> Loaded:
         found: dict[str, list[Comment]] = {}
         problems = list(misplaced)
-        for (post, *_), (comments, skipped, read, rendered) in zip(work, collect(), strict=True):
-            store.remember_read(read)
-            render.remember(rendered)
+        for (post, *_), (comments, skipped, made) in zip(work, collect(), strict=True):
+            if len(_ready) + len(made) > _READY_LIMIT:
+                _ready.clear()
+            _ready.update(made)
             if comments:
                 found[post] = comments
             problems += skipped

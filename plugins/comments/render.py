@@ -62,25 +62,3 @@ def sanitize(html: str) -> str:
 def render_body(text: str) -> str:
     """The safe HTML of a comment body (already cleaned by `clean.clean_body`)."""
     return sanitize(markdown_to_html(text)).strip()
-
-
-# Bodies rendered by this process, kept across the rebuilds of `invoke livereload`.
-_rendered: dict[str, str] = {}
-
-
-def render_cached(text: str) -> str:
-    """render_body, remembered."""
-    html = _rendered.get(text)
-    if html is None:
-        html = _rendered[text] = render_body(text)
-    return html
-
-
-def remember(rendered: dict[str, str]) -> None:
-    """Take bodies rendered by another process (a build's worker) as rendered here."""
-    _rendered.update(rendered)
-
-
-def remembers_any() -> bool:
-    """Whether this process has rendered comments before (a rebuild: livereload)."""
-    return bool(_rendered)

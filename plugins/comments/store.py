@@ -8,7 +8,6 @@ the same file with a `Post: <slug>` line, under `<queue>/pending/`.
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import shutil
@@ -101,61 +100,26 @@ def _split(text: str) -> tuple[dict[str, str], str]:
 
 
 def read_comment(path: Path, *, post: str | None, timezone: str, max_length: int) -> Comment:
-    """Read one comment file; raise CommentFileError with the reason it cannot be used.
-
-    A file read before and not changed since (same modification time and size) is not
-    read again: `invoke livereload` rereads every comment on every save.
-    """
+    """Read one comment file; raise CommentFileError with the reason it cannot be used."""
     if not valid_id(path.stem):
         raise CommentFileError(
             "the file name must be the comment id: letters, digits, - and _ (e.g. 3.md)"
         )
-    stat = path.stat()
-    if stat.st_size > max_length * 4 + 4096:
+    size = path.stat().st_size
+    if size > max_length * 4 + 4096:
         raise CommentFileError(
-            f"the file is {stat.st_size:,} bytes; comments are limited to {max_length:,} "
-            "characters (COMMENTS['max_length'])"
+            f"the file is {size:,} bytes; comments are limited to {max_length:,} characters "
+            "(COMMENTS['max_length'])"
         )
-    key = (str(path), stat.st_mtime_ns, stat.st_size, post, timezone, max_length)
-    known = _read.get(key)
-    if known is None:
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise CommentFileError(
-                f"it is not UTF-8 text (byte {error.start}); save it as UTF-8"
-            ) from None
-        known = parse_comment(text, path.stem, post=post, timezone=timezone, max_length=max_length)
-        known.source = path
-        if len(_read) >= _READ_LIMIT:
-            _read.clear()
-            _journal.clear()
-        _read[key] = known
-        _journal.append((key, known))
-    return copy.copy(known)
-
-
-_ReadKey = tuple[str, int, int, str | None, str, int]
-_read: dict[_ReadKey, Comment] = {}
-_journal: list[tuple[_ReadKey, Comment]] = []  # _read's entries in the order they came
-_READ_LIMIT = 65536
-
-
-def read_count() -> int:
-    return len(_journal)
-
-
-def read_since(mark: int) -> list[tuple[_ReadKey, Comment]]:
-    """The files this process read since `read_count()` was `mark` (see `remember_read`)."""
-    return _journal[mark:]
-
-
-def remember_read(entries: list[tuple[_ReadKey, Comment]]) -> None:
-    """Take files read by another process (a build's worker) as read here."""
-    for key, comment in entries:
-        if key not in _read:
-            _read[key] = comment
-            _journal.append((key, comment))
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CommentFileError(
+            f"it is not UTF-8 text (byte {error.start}); save it as UTF-8"
+        ) from None
+    comment = parse_comment(text, path.stem, post=post, timezone=timezone, max_length=max_length)
+    comment.source = path
+    return comment
 
 
 def format_comment(comment: Comment, *, with_post: bool = False) -> str:
