@@ -70,6 +70,7 @@ class Registry:
         self.settings = settings
         self.feeds: dict[str, tuple[FeedSpec, Iterable[FeedItem]]] = {}
         self._owners: dict[str, str] = {}
+        self._links: dict[str, list[FeedLink]] = {}  # every page asks for some
 
     def tag_id(self, when: date, specific: str) -> str:
         return entries.tag_uri(self.settings.id_authority, when, specific)
@@ -111,7 +112,11 @@ class Registry:
         key = what if isinstance(what, str) else f"{type(what).__name__.lower()}/{what.slug}"
         if key not in self.feeds:
             return []
-        spec = self.feeds[key][0]
+        if key not in self._links:
+            self._links[key] = self._links_of(self.feeds[key][0])
+        return self._links[key]
+
+    def _links_of(self, spec: FeedSpec) -> list[FeedLink]:
         return [
             FeedLink(
                 title=f"{spec.title} ({FORMATS[fmt]})",
