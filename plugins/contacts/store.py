@@ -117,8 +117,8 @@ class Store:
     def open(cls, path: Path, *, sending: bool = False) -> Self:
         """Open (creating it, private to this user, if needed) and migrate the database.
 
-        `sending=True` is for the newsletter's send workers: several threads may use the
-        store, one call at a time (they hold a lock around each call), and the write-ahead
+        `sending=True` is for the newsletter's send: the connection may be used from a
+        thread other than the one that opened it (one call at a time), and its write-ahead
         log is copied into the database every 40 MB instead of every 4 MB, which keeps the
         per-message marks cheap.
         """
