@@ -18,6 +18,8 @@ Python-Markdown changing one) falls back to the second check, which is always ex
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -74,9 +76,15 @@ def _known_triggers() -> dict[str, str]:
 
 _TRIGGERS = _known_triggers()
 
-# For each pattern: the pattern, its trigger characters (or None), and its search (or None
-# for an old-style pattern, which is always tried).
-_Plan = list[tuple[Any, str | None, Callable[..., Any] | None]]
+# For each pattern: the pattern, a search for its trigger characters (or None), and its
+# own search (None for an old-style pattern, which is always tried).
+_Search = Callable[..., Any]
+_Plan = list[tuple[Any, _Search | None, _Search | None]]
+
+
+@functools.cache
+def _any_of(chars: str) -> _Search:
+    return re.compile(f"[{re.escape(chars)}]").search
 
 
 class FastInlineProcessor(treeprocessors.InlineProcessor):
@@ -85,17 +93,22 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
     def __init__(self, md: Markdown) -> None:
         super().__init__(md)
         self._plan: _Plan = []
+        self._planned: list[Any] = []  # the patterns the plan is for, in order
 
     def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
-        plan: _Plan = []
-        for pattern in self.inlinePatterns:
-            if isinstance(pattern, inlinepatterns.InlineProcessor):
-                expression = pattern.getCompiledRegExp()
-                plan.append((pattern, _TRIGGERS.get(expression.pattern), expression.search))
-            else:
-                plan.append((pattern, None, None))
-        self._plan = plan
+        patterns = list(self.inlinePatterns)  # an extension may have changed them
+        if patterns != self._planned:
+            self._plan = [self._step(pattern) for pattern in patterns]
+            self._planned = patterns
         return super().run(tree, ancestors)
+
+    @staticmethod
+    def _step(pattern: Any) -> tuple[Any, _Search | None, _Search | None]:
+        if not isinstance(pattern, inlinepatterns.InlineProcessor):
+            return pattern, None, None
+        expression = pattern.getCompiledRegExp()
+        triggers = _TRIGGERS.get(expression.pattern)
+        return pattern, (_any_of(triggers) if triggers else None), expression.search
 
     # Replaces InlineProcessor.__handleInline (name-mangled), which __applyPattern and
     # run call: the same loop, with the check before each pattern.
@@ -109,7 +122,7 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
         while index < len(plan):
             pattern, triggers, search = plan[index]
             if triggers is not None:
-                possible = any(char in data for char in triggers)
+                possible = triggers(data) is not None
             else:
                 possible = search is None or search(data, start) is not None
             if not possible:

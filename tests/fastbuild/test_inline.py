@@ -73,3 +73,18 @@ def test_an_extension_inline_processor_is_left_alone() -> None:
     own = type("OwnInline", (type(markdown.treeprocessors["inline"]),), {})(markdown)
     markdown.treeprocessors.register(own, "inline", 20)
     assert speed_up(markdown).treeprocessors["inline"] is own
+
+
+def test_patterns_added_or_removed_later_are_honoured() -> None:
+    """An extension may change the patterns between conversions; the fast processor
+    follows, as Python-Markdown's own does."""
+    from markdown.inlinepatterns import SimpleTagInlineProcessor
+
+    plain, fast = Markdown(), speed_up(Markdown())
+    text = "a ~~struck~~ *word* and `code`"
+    assert fast.convert(text) == plain.convert(text)
+    for markdown in (plain, fast):
+        markdown.inlinePatterns.register(SimpleTagInlineProcessor(r"()~~(.+?)~~", "del"), "del", 65)
+        markdown.inlinePatterns.deregister("backtick")
+    assert "<del>struck</del>" in fast.reset().convert(text)
+    assert fast.reset().convert(text) == plain.reset().convert(text)
