@@ -9,6 +9,7 @@ from pathlib import Path
 
 from invoke import Exit, task
 
+from plugins.blog import build as site
 from plugins.errors import NurtureError
 
 from . import server
@@ -24,10 +25,8 @@ from .settings import ROOT, load_settings
 )
 def serve(c, host="127.0.0.1", port="8002", settings=str(ROOT / "pelicanconf.py")):
     """Run the subscriptions service: sign-up, confirmation, one-click unsubscribe, comments."""
-    number = int(port) if str(port).isdigit() else 0
-    if not 0 < number < 65536:
-        raise Exit(f"error: --port {port!r} must be a number from 1 to 65535, e.g. 8002", code=1)
     try:
+        number = site.port_number(port)
         prepared = server.prepare(load_settings(Path(settings)))
         listener = server.listen(host, number)
     except NurtureError as error:

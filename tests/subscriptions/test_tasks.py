@@ -53,7 +53,7 @@ def test_a_taken_port_is_one_clear_error(settings: Path):
 @pytest.mark.parametrize("port", ["eighty", "70000"])
 def test_a_port_that_is_not_a_port_number_is_refused(settings: Path, port: str):
     result = serve(settings, "--port", port, NURTURE_SUBSCRIPTIONS_SECRET=NEW_KEY)
-    assert_one_error_line(result, f"--port {port!r} must be a number from 1 to 65535")
+    assert_one_error_line(result, f"--port must be a number from 1 to 65535, not {port!r}")
 
 
 def test_without_subscriptions_url_it_says_where_to_set_it(tmp_path: Path):
