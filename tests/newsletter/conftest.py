@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.helpers import BIN, ROOT, copy_project, free_port, run
+from tests.helpers import BIN, ROOT, copy_project, run
+from tests.smtp import Received, Recorder, recording_server
 
 INVOKE = str(BIN / "invoke")
 SITEURL = "https://news.example"
@@ -169,26 +169,6 @@ Status: ready
 
 
 @dataclass
-class Received:
-    mail_from: str
-    rcpt_tos: list[str]
-    data: bytes
-
-
-@dataclass
-class Recorder:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    messages: list[Received] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.messages.append(
-            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
-        )
-        return "250 2.0.0 queued"
-
-
-@dataclass
 class SmtpServer:
     port: int
     recorder: Recorder
@@ -199,15 +179,8 @@ class SmtpServer:
 
 
 def _serve(tls_context: ssl.SSLContext | None = None) -> Iterator[SmtpServer]:
-    recorder = Recorder()
-    controller = Controller(
-        recorder, hostname="127.0.0.1", port=free_port(), tls_context=tls_context
-    )
-    controller.start()
-    try:
-        yield SmtpServer(controller.port, recorder)
-    finally:
-        controller.stop()
+    with recording_server(tls_context) as (port, recorder):
+        yield SmtpServer(port, recorder)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from plugins.newsletter.send import Composer, SendOptions, SendReport, send_issu
 from plugins.newsletter.signing import Signer
 from plugins.newsletter.transport import from_environment
 from tests.helpers import BIN, copy_project, free_port, run
+from tests.smtp import Received
 
 INVOKE = str(BIN / "invoke")
 SITEURL = "https://news.example"
@@ -102,13 +103,6 @@ def newsletter_config(**extra: str) -> newsletter_settings.NewsletterSettings:
             "NEWSLETTER": {"from_address": SENDER, "postal_address": "1 Road", **extra},
         }
     )
-
-
-@dataclass
-class Received:
-    mail_from: str
-    rcpt_tos: list[str]
-    data: bytes
 
 
 @dataclass

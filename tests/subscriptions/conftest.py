@@ -9,7 +9,6 @@ and look at what the database, the moderation queue and the SMTP server hold.
 
 from __future__ import annotations
 
-import email.policy
 import itertools
 import os
 import re
@@ -19,16 +18,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from plugins.contacts import Store
 from plugins.subscriptions import SubscriptionsSettings, load_settings
 from tests.helpers import BIN, ROOT, free_port
+from tests.smtp import Recorder, recording_server
 
 # Fixed, so that every pytest-xdist worker collects the same test ids.
 NEW_KEY = "new-test-key-" + "n" * 32
@@ -44,43 +42,11 @@ POSTS = {
 APPROVED = "Author: Ann Archer\nDate: 2025-02-01 10:00\nEmail: ann@archer.example\n\nFirst!\n"
 
 
-@dataclass
-class Received:
-    sender: str
-    recipients: list[str]
-    data: bytes
-
-    @property
-    def message(self) -> EmailMessage:
-        return BytesParser(policy=email.policy.default).parsebytes(self.data)
-
-
-@dataclass
-class Recorder:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    received: list[Received] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.received.append(
-            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
-        )
-        return "250 2.0.0 queued"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [r.message for r in self.received if r.recipients == [address]]
-
-
 @pytest.fixture(scope="module")
 def smtp() -> Iterator[tuple[int, Recorder]]:
     """A plain SMTP server on 127.0.0.1 that records what it receives."""
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller.port, recorder
-    finally:
-        controller.stop()
+    with recording_server() as server:
+        yield server
 
 
 def write_site(

@@ -50,7 +50,7 @@ def snapshot(service: Service) -> tuple[list, list, int]:
     with sqlite3.connect(service.database) as db:
         contacts = db.execute("SELECT * FROM contacts ORDER BY id").fetchall()
         requests = db.execute("SELECT * FROM subscribe_requests ORDER BY email").fetchall()
-    return contacts, requests, len(service.recorder.received)
+    return contacts, requests, len(service.recorder.messages)
 
 
 def test_a_sign_up_makes_a_pending_contact_and_mails_a_confirmation_link(service: Service):
@@ -76,8 +76,8 @@ def test_a_sign_up_makes_a_pending_contact_and_mails_a_confirmation_link(service
     )
     assert contact.consent_source == f"subscribe form on {SITE_URL}"
     assert dt.datetime.now(dt.UTC) - contact.consent_date < dt.timedelta(minutes=1)
-    [received] = [r for r in service.recorder.received if r.recipients == [contact.email]]
-    assert received.sender == SENDER
+    [received] = [r for r in service.recorder.messages if r.rcpt_tos == [contact.email]]
+    assert received.mail_from == SENDER
     message = received.message
     assert message["From"] == "Olivia Hart <olivia@warmleads.example>"
     assert message["Subject"] == "Please confirm your subscription to Warm Leads"

@@ -80,7 +80,7 @@ def test_2000_sign_ups_200_at_a_time_are_each_recorded_once(tmp_path: Path, smtp
         requests = db.execute("SELECT email FROM subscribe_requests").fetchall()
     assert sorted(contacts) == [(address, "pending") for address in ADDRESSES]
     assert sorted(email for (email,) in requests) == ADDRESSES
-    mailed = Counter(tuple(r.recipients) for r in service.recorder.received)
+    mailed = Counter(tuple(r.rcpt_tos) for r in service.recorder.messages)
     assert mailed == Counter({(address,): 1 for address in ADDRESSES})
     quantiles = statistics.quantiles(latencies, n=100)
     print(
