@@ -12,7 +12,8 @@ child reports its wall time and peak memory (its own and its workers').
 
 Cold builds are timed best of two, the two builders taking turns. The incremental
 figure is what `invoke livereload` does after a save: a warm build with the content
-cache on, then one post's title edited, then the rebuild, timed. The scaling table
+cache on, then one post's title edited and the rebuild timed, three times (best of
+three, all three in the note). The scaling table
 (full run only) builds 1,000, 5,000 and 10,000 posts with Nurture.
 """
 
@@ -40,8 +41,9 @@ ARTICLE_PATHS = ["posts"]
 TIMEZONE = "Europe/London"
 DEFAULT_LANG = "en"
 """
-# Livereload's loop in a child process: a warm incremental build, then one post's title
-# edited and the same process building again (timed), as `invoke livereload` does.
+# Livereload's loop in a child process: a warm incremental build, then, three times, one
+# post's title edited and the same process building again (timed), as `invoke livereload`
+# does after each save.
 LIVERELOAD_CHILD = """
 import json, sys, time
 from pathlib import Path
@@ -49,13 +51,16 @@ from plugins.blog.build import run_pelican
 settings, post, overrides = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
 run_pelican(settings, overrides)
 original = post.read_text()
-post.write_text(original.replace("Title: ", "Title: Edited ", 1))
+seconds = []
 try:
-    start = time.perf_counter()
-    run_pelican(settings, overrides)
-    print(json.dumps({"seconds": time.perf_counter() - start}))
+    for edit in range(3):
+        post.write_text(original.replace("Title: ", f"Title: Edit {edit} ", 1))
+        start = time.perf_counter()
+        run_pelican(settings, overrides)
+        seconds.append(time.perf_counter() - start)
 finally:
     post.write_text(original)
+print(json.dumps({"seconds": seconds}))
 """
 # Runs one build in a child process and prints {"seconds": ..., "peak_mb": ...}.
 CHILD = """
@@ -104,7 +109,7 @@ def _cold(content: Path, plain: Path, work: Path) -> tuple[dict, dict]:
     return best["plain"], best["nurture"]
 
 
-def _incremental(content: Path, work: Path) -> float:
+def _incremental(content: Path, work: Path) -> list[float]:
     posts = sorted((content / "posts").glob("*.md"))
     overrides = [str(content), "-o", str(work / "output"), "-q", "-e"]
     overrides += [f"CACHE_PATH={json.dumps(str(work / 'cache'))}", *INCREMENTAL]
@@ -124,7 +129,7 @@ def run(quick: bool = False) -> list[Figure]:
         plain.write_text(PLAIN_SETTINGS)
         content = _site(root, posts)
         plain_run, nurture_run = _cold(content, plain, root)
-        edit = _incremental(content, root / "incremental")
+        edits = sorted(_incremental(content, root / "incremental"))
         figures = [
             Figure(
                 f"cold build, {posts} posts",
@@ -137,10 +142,11 @@ def run(quick: bool = False) -> list[Figure]:
             ),
             Figure(
                 f"edit one post, rebuild ({posts} posts, cache on)",
-                edit,
+                edits[0],
                 "s",
                 target="≤ 1.5 s",
-                note="what livereload does after a save",
+                note="what livereload does after a save; best of 3 saves "
+                f"({', '.join(f'{e:.2f}' for e in edits)} s)",
             ),
         ]
         if not quick:
