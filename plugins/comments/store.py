@@ -160,16 +160,19 @@ def comment_folders(root: Path) -> tuple[list[tuple[str, list[Path]]], list[Prob
     problems: list[Problem] = []
     if not root.is_dir():
         return folders, problems
-    for entry in sorted(root.iterdir()):
+    for entry in sorted(os.scandir(root), key=lambda entry: entry.name):
         if entry.name.startswith("."):
             continue
         if not entry.is_dir():
-            problems.append(Problem(entry, "comment files belong in a folder named after the post"))
+            problems.append(
+                Problem(Path(entry.path), "comment files belong in a folder named after the post")
+            )
             continue
         files = []
-        for path in sorted(entry.iterdir()):
-            if path.name.startswith(".") or path.is_dir():
+        for item in sorted(os.scandir(entry.path), key=lambda item: item.name):
+            if item.name.startswith(".") or item.is_dir():
                 continue
+            path = Path(item.path)
             if path.suffix != ".md":
                 problems.append(Problem(path, "comment files end in .md"))
                 continue
