@@ -5,9 +5,9 @@ returns a callable that waits for the results, in order; `pmap` is the two at on
 `fork_map` a pmap on workers forked for it. The Markdown prefetcher (`reading`), the
 page digests of incremental builds (`fingerprint`) and the comments and feeds plugins
 use them. The workers are forked when the first work is handed out, so they see the
-build as it was then, and they stop before the pages are written (`close`). With one worker (FASTBUILD["workers"] = 1, or
-fastbuild not loaded) or a small batch the work is done in this process, when its
-results are asked for.
+build as it was then, and they stop before the pages are written (`close`). With one
+worker (FASTBUILD["workers"] = 1, or fastbuild not loaded) or a small batch the work is
+done in this process, when its results are asked for.
 """
 
 from __future__ import annotations
