@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import shutil
 import sys
@@ -106,6 +107,7 @@ def run_pelican(settings_file: Path, argv: list[str]) -> BuildResult:
         ) from None
     finally:
         root.removeHandler(collector)
+        gc.enable()  # fastbuild switches the collector off while it builds; also if it fails
     return BuildResult(
         output_path=Path(settings["OUTPUT_PATH"]),
         seconds=time.perf_counter() - start,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import pickle
 from pathlib import Path
@@ -31,6 +32,9 @@ _state = _State()
 
 def initialized(pelican: Any) -> None:
     global _state
+    # A build makes few reference cycles and holds nearly everything it makes until the
+    # end; the garbage collector's passes over that growing heap cost more than they free.
+    gc.disable()
     settings = pelican.settings
     _state = _State(options(settings))
     writing.reset()
@@ -113,6 +117,7 @@ def get_writer(pelican: Any) -> type:
 
 
 def finalized(pelican: Any) -> None:
+    gc.enable()
     parallel.close()
     writing.join_children()
     if _state.digests_file is None:
