@@ -43,9 +43,10 @@ DEFAULT_LANG = "en"
 """
 # Livereload's loop in a child process: a warm incremental build, then, three times, one
 # post's title edited and the same process building again (timed), as `invoke livereload`
-# does after each save.
+# does after each save; between saves, the garbage collection livereload does once the
+# browser has reloaded (plugins/blog/build.py, untimed).
 LIVERELOAD_CHILD = """
-import json, sys, time
+import gc, json, sys, time
 from pathlib import Path
 from plugins.blog.build import run_pelican
 settings, post, overrides = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
@@ -54,6 +55,7 @@ original = post.read_text()
 seconds = []
 try:
     for edit in range(3):
+        gc.collect()
         post.write_text(original.replace("Title: ", f"Title: Edit {edit} ", 1))
         start = time.perf_counter()
         run_pelican(settings, overrides)

@@ -169,6 +169,7 @@ def serve(directory: Path, host: str, port: int) -> None:
 
 # Settings of an incremental build: Pelican's content cache, and output/ kept, so that
 # only the pages that changed are rendered and rewritten (plugins/fastbuild).
+GARBAGE_DELAY = 1.0  # seconds after a livereload build before its garbage is collected
 INCREMENTAL = (
     "CACHE_CONTENT=true",
     "LOAD_CONTENT_CACHE=true",
@@ -180,6 +181,7 @@ INCREMENTAL = (
 def livereload(root: Path, settings_file: Path, host: str, port: int, extra: list[str]) -> None:
     """Serve the site, rebuild on every save and reload the browser."""
     from livereload import Server
+    from tornado.ioloop import IOLoop
 
     settings = read_settings(settings_file)
 
@@ -190,6 +192,9 @@ def livereload(root: Path, settings_file: Path, host: str, port: int, extra: lis
             print(f"error: {error}")
             return
         print(result.summary())
+        # The build before this one is garbage now, and fastbuild builds without the
+        # collector: free it once the browser has reloaded, not at the start of the next.
+        IOLoop.current().call_later(GARBAGE_DELAY, gc.collect)
 
     cached_build()
     server = Server()

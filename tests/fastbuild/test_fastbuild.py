@@ -213,3 +213,21 @@ def test_a_page_that_fails_to_render_fails_the_parallel_build_too(content, tmp_p
         assert result.returncode != 0
         assert "'no_such' is undefined" in log
     assert not list((tmp_path / "two").rglob("*.tmp"))
+
+
+def test_the_garbage_collector_is_on_again_after_a_build_that_fails(tmp_path: Path) -> None:
+    """fastbuild builds without the collector; a build that stops must not leave it off
+    (livereload keeps running)."""
+    import gc
+
+    from plugins.blog.build import BuildError, run_pelican
+
+    settings = tmp_path / "settings.py"
+    settings.write_text((ROOT / "pelicanconf.py").read_text() + "\nTHEME = 'no-such-theme'\n")
+    gc.disable()
+    try:
+        with pytest.raises(BuildError):
+            run_pelican(settings, [str(tmp_path / "content"), "-o", str(tmp_path / "out")])
+        assert gc.isenabled()
+    finally:
+        gc.enable()
