@@ -469,8 +469,12 @@ class _Run:
         except HeaderError as error:
             self._end(transport, _Result("failed", str(error)))
             return
+        self._advance(transport, lambda: transport.begin(self.envelope, delivery.email, message))
+
+    def _advance(self, transport: Transport, step: Callable[[], str | None]) -> None:
+        """Take the transaction of `transport` one step on; record it when it ends."""
         try:
-            reply = transport.begin(self.envelope, delivery.email, message)
+            reply = step()
         except TransportError as error:
             self._end(transport, _failure(error))
             return
@@ -483,13 +487,7 @@ class _Run:
             return
         readable, _, _ = select.select(list(self.sending), [], [], self._timeout())
         for transport in readable:
-            try:
-                reply = transport.resume()
-            except TransportError as error:
-                self._end(transport, _failure(error))
-                continue
-            if reply is not None:
-                self._end(transport, _Result("sent", reply))
+            self._advance(transport, transport.resume)
 
     def _timeout(self) -> float:
         """How long the loop may wait for the servers: until a row could start, a
