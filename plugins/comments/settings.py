@@ -8,6 +8,7 @@ from typing import Any
 
 from pelican.settings import read_settings
 
+from plugins.config import unknown_key
 from plugins.errors import NurtureError
 
 from .model import STATUSES
@@ -48,11 +49,9 @@ def merged(settings: dict[str, Any]) -> dict[str, Any]:
     given = settings.get("COMMENTS") or {}
     if not isinstance(given, dict):
         raise SettingsError("COMMENTS must be a dict, e.g. COMMENTS = {'email': 'you@example.com'}")
-    unknown = sorted(set(given) - set(DEFAULTS))
-    if unknown:
-        raise SettingsError(
-            f"COMMENTS has unknown keys {unknown}; the keys are {', '.join(DEFAULTS)}"
-        )
+    problem = unknown_key("COMMENTS", given, DEFAULTS)
+    if problem:
+        raise SettingsError(problem)
     config = {**DEFAULTS, **given}
     for key in ("article_default", "page_default"):
         if config[key] not in STATUSES:

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from plugins.config import unknown_key
 from plugins.errors import NurtureError
 
 DEFAULTS: dict[str, Any] = {
@@ -31,11 +32,9 @@ def options(settings: dict[str, Any]) -> Options:
     given = settings.get("FASTBUILD") or {}
     if not isinstance(given, dict):
         raise FastBuildSettingsError('FASTBUILD must be a dict, e.g. {"workers": 2}')
-    unknown = sorted(set(given) - set(DEFAULTS))
-    if unknown:
-        raise FastBuildSettingsError(
-            f"FASTBUILD has unknown keys {unknown}; the keys are {', '.join(DEFAULTS)}"
-        )
+    problem = unknown_key("FASTBUILD", given, DEFAULTS)
+    if problem:
+        raise FastBuildSettingsError(problem)
     merged = {**DEFAULTS, **given}
     workers = merged["workers"] or os.cpu_count() or 1
     if not isinstance(workers, int) or workers < 1:

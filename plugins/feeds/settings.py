@@ -6,7 +6,6 @@ Every problem raises FeedsSettingsError naming the setting and the fix, from Pel
 
 from __future__ import annotations
 
-import difflib
 import re
 import string
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify
 
+from plugins.config import unknown_key
 from plugins.errors import NurtureError
 
 LOG_PREFIX = "feeds:"
@@ -152,14 +152,9 @@ def check(config: dict[str, Any]) -> FeedSettings:
             'FEEDS must be a dict of feed settings, e.g. FEEDS = {"max_items": 20}; '
             "see docs/feeds.md"
         )
-    for key in user:
-        if key not in DEFAULTS:
-            close = difflib.get_close_matches(str(key), DEFAULTS, n=1)
-            hint = f'did you mean "{close[0]}"? ' if close else ""
-            raise FeedsSettingsError(
-                f"FEEDS has an unknown setting {key!r}; {hint}"
-                f"the settings are {', '.join(DEFAULTS)}"
-            )
+    problem = unknown_key("FEEDS", user, DEFAULTS)
+    if problem:
+        raise FeedsSettingsError(problem)
     merged = {**DEFAULTS, **user}
 
     seen: dict[str, str] = {}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from plugins.config import unknown_key
 from plugins.errors import NurtureError
 
 from .message import Address, HeaderError, check_header_text
@@ -89,14 +89,10 @@ def check(config: dict[str, Any]) -> NewsletterSettings:
             'NEWSLETTER must be a dict, e.g. NEWSLETTER = {"from_address": "you@example.com", '
             '"postal_address": "..."}; see docs/newsletter.md'
         )
+    problem = unknown_key("NEWSLETTER", user, DEFAULTS)
+    if problem:
+        raise SettingsError(problem)
     for key, value in user.items():
-        if key not in DEFAULTS:
-            close = difflib.get_close_matches(str(key), DEFAULTS, n=1)
-            hint = f'did you mean "{close[0]}"? ' if close else ""
-            raise SettingsError(
-                f"NEWSLETTER has an unknown setting {key!r}; {hint}"
-                f"the settings are {', '.join(DEFAULTS)}"
-            )
         if not isinstance(value, str):
             raise SettingsError(f'NEWSLETTER["{key}"] must be text, not {value!r}')
     merged = {key: value.strip() for key, value in {**DEFAULTS, **user}.items()}
