@@ -95,7 +95,7 @@ def load_settings(
     """Read and check the settings; raise NotConfigured when SUBSCRIPTIONS_URL is empty."""
     try:
         comments = comments_settings.load(settings_file)
-    except ValueError as error:  # Pelican's word on a bad PATH, THEME, ...
+    except Exception as error:  # a typo in the file, or Pelican's word on a bad PATH, THEME...
         raise SettingsError(f"{settings_file}: {error}") from None
     pelican = comments.settings
     url = check_url(pelican.get("SUBSCRIPTIONS_URL") or "")

@@ -31,16 +31,15 @@ class SignUp:
     """What a sign-up form sent, checked: a normalised address and clean text."""
 
     email: str
-    first_name: str = ""
-    tags: tuple[str, ...] = ()
-    source: str = "subscribe form"
+    first_name: str
+    tags: tuple[str, ...]
+    source: str
 
 
 @dataclass(frozen=True)
 class Asked:
     """What to mail: a confirmation link for `request_token`, or (None) an "already" note."""
 
-    email: str
     request_token: str | None
     contact_id: int | None = None
 
@@ -64,7 +63,7 @@ def ask(
         store.delete_subscribe_requests_before(now - valid_for)
         contact = store.find_contact(signup.email)
         if contact is not None and contact.status == ConsentStatus.SUBSCRIBED:
-            return Asked(contact.email, None, contact.id)
+            return Asked(None, contact.id)
         if contact is None and not store.forgotten_among([signup.email]):
             store.add_contact(
                 NewContact(
@@ -88,7 +87,7 @@ def ask(
             source=signup.source,
             when=now,
         )
-    return Asked(signup.email, request.token)
+    return Asked(request.token)
 
 
 def confirm(

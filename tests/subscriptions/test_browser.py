@@ -40,13 +40,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, smtp) -> Iterator[tuple[str, 
         yield site_url, service
 
 
-@pytest.fixture
-def page(browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
 def assert_accessible(page: Page) -> None:
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
