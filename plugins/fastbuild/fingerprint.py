@@ -88,12 +88,7 @@ class Digester:
     def describe_posts(self, posts: list[Content]) -> None:
         """Describe `posts` now, on every core, for the pages to come (each page-writing
         process would otherwise describe nearly every post itself)."""
-        global _describing
-        _describing = (self, posts)
-        try:
-            described = fork_map(_describe_post, range(len(posts)))
-        finally:
-            _describing = None
+        described = fork_map(self._post, posts)
         for post, description in zip(posts, described, strict=True):
             self._memo["post", id(post)] = description
             self._keep.append(post)
@@ -160,15 +155,6 @@ class Digester:
         if path not in self._stamps:
             self._stamps[path] = file_stamp(path)
         return self._stamps[path]
-
-
-# What `describe_posts` hands to the workers (forked after it is set: they see it).
-_describing: tuple[Digester, list[Content]] | None = None
-
-
-def _describe_post(index: int) -> str:
-    digester, posts = _describing
-    return digester._post(posts[index])
 
 
 def _hash(text: str) -> str:

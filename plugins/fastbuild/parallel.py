@@ -1,8 +1,8 @@
 """The build's worker processes, for work that can be shared out.
 
 `start(function, items)` begins `[function(item) for item in items]` on the workers and
-returns a callable that waits for the results, in order; `pmap` is the two at once, and
-`fork_map` a pmap on workers forked for it. The Markdown prefetcher (`reading`), the
+returns a callable that waits for the results, in order; `fork_map` maps a function
+(any callable, over any items) on workers forked for it. The Markdown prefetcher (`reading`), the
 page digests of incremental builds (`fingerprint`) and the comments and feeds plugins
 use them. The workers are forked when the first work is handed out, so they see the
 build as it was then, and they stop before the pages are written (`close`). With one
@@ -15,7 +15,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -61,16 +61,25 @@ def start(function: Callable[[T], R], items: Iterable[T]) -> Callable[[], list[R
     return lambda: [result for future in futures for result in future.result()]
 
 
-def pmap(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """[function(item) for item in items], spread over the workers."""
-    return start(function, items)()
+# What fork_map hands to the workers it forks (they see it; only indexes are sent).
+_forked: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def _call(index: int) -> Any:
+    function, items = _forked
+    return function(items[index])
 
 
 def fork_map(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """pmap on workers forked now, stopped when done: they see this process as it is,
-    so `items` can be small keys into data set up just before instead of the data."""
+    """[function(item) for item in items] on workers forked for it and stopped when done.
+    They see this process as it is, so neither `function` (a bound method will do) nor
+    the items are sent to them, only the items' places in the list."""
+    global _forked
+    items = list(items)
     close()
+    _forked = (function, items)
     try:
-        return pmap(function, items)
+        return start(_call, range(len(items)))()
     finally:
+        _forked = None
         close()

@@ -23,8 +23,10 @@ class _State:
     def __init__(self, options: Options | None = None) -> None:
         self.options = options
         self.prefetched: set[int] = set()
-        # Incremental builds (content cache on): where the page digests are kept.
+        # Incremental builds (content cache on): where the page digests are kept, and the
+        # digests of the last build.
         self.digests_file: Path | None = None
+        self.previous: dict[str, str] = {}
 
 
 _state = _State()
@@ -85,15 +87,15 @@ def generators_finalized(generators: list[Any]) -> None:
     if _state.digests_file is not None:
         settings = generators[0].settings
         site = fingerprint.site_digest(settings, generators)
-        previous = _load_digests(_state.digests_file, settings["OUTPUT_PATH"])
-        writing.reset(fingerprint.Digester(site), previous)
+        _state.previous = _load_digests(_state.digests_file, settings["OUTPUT_PATH"])
+        writing.reset(fingerprint.Digester(site), _state.previous)
     shared = [g for g in generators if isinstance(g, ArticlesGenerator | PagesGenerator)]
     contents = [
         content
         for generator in shared
         for name in ("articles", "translations", "hidden_articles", "hidden_translations",
-                     "drafts", "drafts_translations", "pages", "translations",
-                     "hidden_pages", "hidden_translations", "draft_pages", "draft_translations")
+                     "drafts", "drafts_translations", "pages", "hidden_pages", "draft_pages",
+                     "draft_translations")
         for content in getattr(generator, name, [])
     ]  # fmt: skip
     # Pelican formats a post's URL from its settings at every use (a page of related posts,
@@ -123,10 +125,9 @@ def finalized(pelican: Any) -> None:
     if _state.digests_file is None:
         return
     output = str(Path(pelican.output_path).resolve())
-    previous = _load_digests(_state.digests_file, output)
     current = writing.page_digests()
     # A page written last time and not this time belongs to a post that is gone.
-    for name in previous.keys() - current.keys():
+    for name in _state.previous.keys() - current.keys():
         (Path(output) / name).unlink(missing_ok=True)
     _state.digests_file.write_bytes(pickle.dumps({"output": output, "pages": current}))
 

@@ -17,7 +17,6 @@ unchanged files, and their times, alone, and an interrupted build leaves no half
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import os
 import pickle
@@ -296,9 +295,6 @@ def share_pages(generators: list[Any], workers: int, contents: list[Any]) -> Non
 
 def _fork_children(writer: ParallelWriter, workers: int, outputs: list[Callable]) -> None:
     writer.workers, writer.worker = workers, 0
-    # The garbage collector of every process would otherwise write to the header of every
-    # object the build holds, copying the memory the processes share, page after page.
-    gc.freeze()
     for worker in range(1, workers):
         read_end, write_end = os.pipe()
         sys.stdout.flush()
@@ -320,7 +316,6 @@ def join_children() -> None:
     Every child is reaped before anything is logged: with `--fatal`, logging raises.
     """
     children, _state.children = _state.children, []
-    gc.unfreeze()  # collectable again (livereload builds again in this process)
     records: list[tuple[Any, ...]] = []
     for pid, pipe in children:
         sent = []

@@ -143,7 +143,7 @@ class Registry:
         A feed identical to one rendered earlier in this process (the rebuilds of
         `invoke livereload`) is not rendered again; the others are rendered on every core.
         """
-        global _rendered, _cleaned, _to_render
+        global _rendered, _cleaned
         prepared: dict[FeedItem, FeedItem] = {}
         cleaned: dict[tuple[FeedItem, str], tuple[FeedItem, int]] = {}
         report = WriteReport([], [])
@@ -158,12 +158,9 @@ class Registry:
                 continue
             resolved.append((spec, (*astuple_shallow(feed), spec), feed))
         rendered = {key: _rendered[key] for _, key, _ in resolved if key in _rendered}
-        keys = [key for _, key, _ in resolved if key not in rendered]
-        _to_render = [feed for _, key, feed in resolved if key not in rendered]
-        try:
-            rendered.update(zip(keys, fork_map(_render, range(len(_to_render))), strict=True))
-        finally:
-            _to_render = []
+        missing = [(key, feed) for _, key, feed in resolved if key not in rendered]
+        documents = fork_map(writer.render, [feed for _, feed in missing])
+        rendered.update(zip((key for key, _ in missing), documents, strict=True))
         for spec, key, _ in resolved:
             documents = rendered[key]
             for fmt, path in _paths(spec).items():
@@ -214,14 +211,6 @@ class Registry:
 
     def _image_url(self, output: Path, path: str | None) -> str:
         return self.url(path) if path and (output / path).is_file() else ""
-
-
-# The feeds `write` hands to the workers (forked after it is set: they see it).
-_to_render: list[writer.Feed] = []
-
-
-def _render(index: int) -> dict[str, bytes]:
-    return writer.render(_to_render[index])
 
 
 def _paths(spec: FeedSpec) -> dict[str, str]:

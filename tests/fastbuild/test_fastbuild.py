@@ -10,16 +10,12 @@ from pathlib import Path
 import pytest
 
 from bench.sitegen import generate
+from plugins.blog.build import INCREMENTAL as LIVERELOAD
 from tests.helpers import BIN, ROOT, build_site, run
 
 PARALLEL = {"FASTBUILD": json.dumps({"workers": 2, "min_batch": 1})}
 SEQUENTIAL = {"FASTBUILD": json.dumps({"workers": 1})}
-INCREMENTAL = {
-    "CACHE_CONTENT": "true",
-    "LOAD_CONTENT_CACHE": "true",
-    "DELETE_OUTPUT_DIRECTORY": "false",
-    "GZIP_CACHE": "false",
-}
+INCREMENTAL = dict(setting.split("=", 1) for setting in LIVERELOAD)
 
 
 def tree(root: Path) -> dict[str, bytes]:
