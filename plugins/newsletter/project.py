@@ -13,8 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pelican.generators import ArticlesGenerator
-from pelican.settings import read_settings
 
+from plugins.blog.build import read_settings
 from plugins.contacts import ContactsError, Store, database_path
 
 from . import settings as newsletter_settings
@@ -66,7 +66,7 @@ def _articles(settings: dict[str, Any]) -> list[Any]:
 
 def load_project(settings_file: Path, now: datetime | None = None) -> Project:
     """Read the settings, every post and every issue; check the issues against the posts."""
-    settings = read_settings(str(settings_file))
+    settings = read_settings(settings_file)
     config = newsletter_settings.check(settings)
     posts = posts_by_slug(_articles(settings))
     issues, problems = read_issues(settings)

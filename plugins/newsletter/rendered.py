@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
-from pelican.settings import read_settings
-
+from plugins.blog.build import read_settings
 from plugins.errors import NurtureError
 
 from .message import Address, Frame, join_encoded, quoted_printable
@@ -226,7 +225,7 @@ def remove_stale(directory: Path, content: Path, keep: set[int]) -> None:
 
 def rendered_directory(settings_file: Path = ROOT / "pelicanconf.py") -> Path:
     """Where builds with these settings save rendered issues: CACHE_PATH/newsletter."""
-    return Path(read_settings(str(settings_file))["CACHE_PATH"]) / "newsletter"
+    return Path(read_settings(settings_file)["CACHE_PATH"]) / "newsletter"
 
 
 def load_rendered(number: int, directory: Path | None = None) -> RenderedIssue:

@@ -387,7 +387,7 @@ class _Run:
         self.report.problem = self.report.problem or halt
         self._reconnect()
         starters = self._starters()
-        if starters and len(self.queue) < len(starters) and self._more() and not self.drained:
+        if starters and len(self.queue) < len(starters) and self.left and not self.drained:
             self._refill()
         outcomes: list[tuple[int, Outcome, bool]] = []
         started: list[tuple[Transport, Delivery]] = []

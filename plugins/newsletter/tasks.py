@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from invoke import Exit, task
-from pelican.settings import read_settings
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -186,7 +185,7 @@ def _database(*, for_sending: bool = False) -> Iterator[Store]:
 
 def _composer(issue: RenderedIssue) -> tuple[sending.Composer, str]:
     """The composer for a send with the production settings, and the envelope sender."""
-    config = newsletter_settings.check(read_settings(str(SETTINGS_PUBLISH)))
+    config = newsletter_settings.check(site.read_settings(SETTINGS_PUBLISH))
     signer = None
     if config.dkim:
         from .signing import Signer  # dkimpy is only needed when DKIM is configured
