@@ -76,17 +76,19 @@ def load_project(settings_file: Path, now: datetime | None = None) -> Project:
     return Project(settings, config, posts, issues, problems)
 
 
-def sent_status(number: int) -> str:
-    """What `newsletter.list` shows under "Sent" for an issue, from the send ledger."""
+def sent_statuses() -> dict[int, str] | None:
+    """What `newsletter.list` shows under "Sent" for each issue in the send ledger (the
+    others were not sent); None if the ledger cannot be read."""
     path = database_path()
     if not path.exists():
-        return "not sent"
+        return {}
     try:
         with Store.open(path) as store:
-            counts = store.send_counts(number)
+            per_issue = store.sent_per_issue()
     except ContactsError:
-        return "?"
-    sent, total = counts.get("sent", 0), sum(counts.values())
-    if not sent:
-        return "not sent"
-    return f"{sent:,} sent" if sent == total else f"{sent:,} of {total:,}"
+        return None
+    return {
+        number: f"{sent:,} sent" if sent == total else f"{sent:,} of {total:,}"
+        for number, (sent, total) in per_issue.items()
+        if sent
+    }

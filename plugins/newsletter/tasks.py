@@ -39,7 +39,7 @@ from . import transport
 from .bounces import read_bounces
 from .drafting import NothingNew, draft_next_issue
 from .message import Address
-from .project import load_project, sent_status
+from .project import load_project, sent_statuses
 from .rendered import RenderedIssue, load_rendered, rendered_directory
 from .runlog import RunLog
 
@@ -87,12 +87,13 @@ def list_(c):
     table = Table(title=f"{len(project.issues)} issue(s)", title_justify="left")
     for column in ("#", "Date", "Status", "Sent", "Posts", "Subject"):
         table.add_column(column, justify="right" if column in {"#", "Posts"} else "left")
+    sent = sent_statuses()
     for issue in sorted(project.issues, key=lambda issue: issue.number, reverse=True):
         table.add_row(
             str(issue.number),
             f"{issue.date:%Y-%m-%d}",
             issue.status,
-            sent_status(issue.number),
+            "?" if sent is None else sent.get(issue.number, "not sent"),
             str(len(issue.posts)),
             issue.subject,
         )
