@@ -22,10 +22,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from plugins.comments.clean import clean_body, clean_email, clean_line, clean_url
-from plugins.comments.model import Comment, Post, valid_id, valid_slug
+from plugins.comments.model import Comment, CommentsError, Post, valid_id, valid_slug
 from plugins.comments.moderation import queue
 from plugins.comments.posts import load_posts
 from plugins.comments.settings import Config
+from plugins.comments.store import Queue
 from plugins.errors import NurtureError
 
 
@@ -85,10 +86,10 @@ class Inbox:
             if post.status != "open":
                 raise CommentRefused(f"Comments on “{post.title}” are closed.", 403, post)
             pending = queue(self.config)
-            waiting = {c.id for c in pending.all()[0] if c.post == slug}
             folder = self.config.comments_root / slug
-            approved = {path.stem for path in folder.glob("*.md")} if folder.is_dir() else set()
-            if replyto and replyto not in approved | waiting:
+            if replyto and not (
+                (folder / f"{replyto}.md").is_file() or _waiting_on(pending, replyto, slug)
+            ):
                 raise CommentRefused("The comment it replies to is not on this post.", 400, post)
             comment = Comment(
                 id=comment_id(slug, email, body),
@@ -100,7 +101,7 @@ class Inbox:
                 url=clean_url(fields.get("url", "")),
                 replyto=replyto,
             )
-            if comment.id in approved or pending.knows(comment.id):
+            if (folder / f"{comment.id}.md").is_file() or pending.knows(comment.id):
                 return Received(comment, post, new=False)
             pending.add(comment)
         return Received(comment, post, new=True)
@@ -111,6 +112,14 @@ class Inbox:
             self._posts = load_posts(self.config.settings, self.config.comments)
             self._signature = signature
         return self._posts
+
+
+def _waiting_on(pending: Queue, comment_id: str, slug: str) -> bool:
+    """Whether comment `comment_id` is waiting for moderation, on post `slug`."""
+    try:
+        return pending.get(comment_id).post == slug
+    except CommentsError:  # not waiting, or its file cannot be read
+        return False
 
 
 def _tree_signature(root: Path) -> tuple[int, int]:
