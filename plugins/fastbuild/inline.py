@@ -55,6 +55,7 @@ _SMARTY_TRIGGERS = {
 }
 
 
+@functools.cache  # on first use: building the reference instances takes a moment
 def _known_triggers() -> dict[str, str]:
     """Trigger characters by the exact expression of the pattern they belong to."""
     known: dict[str, str] = {}
@@ -73,8 +74,6 @@ def _known_triggers() -> dict[str, str]:
         known[quotes[item.name].compiled_re.pattern] = chars
     return known
 
-
-_TRIGGERS = _known_triggers()
 
 # For each pattern: the pattern, a search for its trigger characters (or None), and its
 # own search (None for an old-style pattern, which is always tried).
@@ -107,7 +106,7 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
         if not isinstance(pattern, inlinepatterns.InlineProcessor):
             return pattern, None, None
         expression = pattern.getCompiledRegExp()
-        triggers = _TRIGGERS.get(expression.pattern)
+        triggers = _known_triggers().get(expression.pattern)
         return pattern, (_any_of(triggers) if triggers else None), expression.search
 
     # Replaces InlineProcessor.__handleInline (name-mangled), which __applyPattern and
