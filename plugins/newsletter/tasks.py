@@ -6,6 +6,7 @@ stderr starting with "error:" and exit code 1, never a traceback.
 
 from __future__ import annotations
 
+import itertools
 import signal
 import sys
 import threading
@@ -443,20 +444,20 @@ def status(c, number):
                 f"`invoke newsletter.send {issue_number}` sends it to them."
             )
         for state in PROBLEMS:
-            rows = list(store.send_rows(issue_number, [state]))
-            if not rows:
+            total = counts.get(state, 0)
+            if not total:
                 continue
-            table = Table(title=f"{state} ({len(rows):,})", title_justify="left")
+            table = Table(title=f"{state} ({total:,})", title_justify="left")
             for column in ("Contact", "Attempts", "When", "Last reply"):
                 table.add_column(column)
-            for row in rows[:LISTED]:
+            for row in itertools.islice(store.send_rows(issue_number, [state]), LISTED):
                 table.add_row(
                     escape(row.email or "(forgotten)"), str(row.attempts),
                     f"{row.updated:%Y-%m-%d %H:%M}", escape(row.reply),
                 )  # fmt: skip
             console.print(table)
-            if len(rows) > LISTED:
-                print(f"... and {len(rows) - LISTED:,} more.")
+            if total > LISTED:
+                print(f"... and {total - LISTED:,} more.")
         hints = {
             "unknown": "--resend-unknown resends these (the server may already have them)",
             "deferred": "running `newsletter.send` again retries these",
