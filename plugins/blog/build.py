@@ -107,7 +107,10 @@ def run_pelican(settings_file: Path, argv: list[str]) -> BuildResult:
         ) from None
     finally:
         root.removeHandler(collector)
-        gc.enable()  # fastbuild switches the collector off while it builds; also if it fails
+        # fastbuild switches the collector off while it builds (also if it fails) and
+        # freezes what the build made; livereload collects it once the browser reloaded.
+        gc.unfreeze()
+        gc.enable()
     return BuildResult(
         output_path=Path(settings["OUTPUT_PATH"]),
         seconds=time.perf_counter() - start,

@@ -18,9 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pelican.utils import strftime
-
 from plugins.fastbuild import parallel
+from plugins.fastbuild.dates import strftime
 
 from . import store
 from .model import Comment

@@ -14,6 +14,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.readers import MarkdownReader
 
 from . import fingerprint, parallel, reading, writing
+from .contents import settle
 from .settings import Options, options
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,12 @@ def initialized(pelican: Any) -> None:
     global _state
     # A build makes few reference cycles and holds nearly everything it makes until the
     # end; the garbage collector's passes over that growing heap cost more than they free.
+    if gc.get_freeze_count():  # the last build's objects, frozen by `build_done`
+        gc.unfreeze()
+        gc.collect()
     gc.disable()
+    # After every other plugin's `finalized` handler (those connected when they loaded).
+    signals.finalized.connect(build_done)
     settings = pelican.settings
     _state = _State(options(settings))
     writing.reset()
@@ -48,12 +54,15 @@ def initialized(pelican: Any) -> None:
     parallel.close()
     parallel.workers, parallel.min_batch = workers, _state.options.min_batch
     reading.prefetcher = reading.Prefetcher() if workers > 1 else None
-    # Compiled templates survive between builds (keyed by the template's source).
+    # Compiled templates survive between builds (keyed by the template's source). Every
+    # build makes new environments, so a template changed since the last build is read
+    # anew; within a build, Jinja need not check each template's file at every include.
     jinja_cache = Path(settings["CACHE_PATH"]) / "jinja"
     jinja_cache.mkdir(parents=True, exist_ok=True)
     settings["JINJA_ENVIRONMENT"] = {
         **settings.get("JINJA_ENVIRONMENT", {}),
         "bytecode_cache": FileSystemBytecodeCache(str(jinja_cache)),
+        "auto_reload": False,
     }
 
 
@@ -98,10 +107,8 @@ def generators_finalized(generators: list[Any]) -> None:
                      "draft_translations")
         for content in getattr(generator, name, [])
     ]  # fmt: skip
-    # Pelican formats a post's URL from its settings at every use (a page of related posts,
-    # cards and links asks dozens of times); it cannot change now, so fix it once.
     for content in contents:
-        content.override_url = content.url
+        settle(content)
     workers = _state.options.workers
     if workers < 2 or len(contents) < _state.options.min_batch:
         return
@@ -119,7 +126,6 @@ def get_writer(pelican: Any) -> type:
 
 
 def finalized(pelican: Any) -> None:
-    gc.enable()
     parallel.close()
     writing.join_children()
     if _state.digests_file is None:
@@ -130,6 +136,14 @@ def finalized(pelican: Any) -> None:
     for name in _state.previous.keys() - current.keys():
         (Path(output) / name).unlink(missing_ok=True)
     _state.digests_file.write_bytes(pickle.dumps({"output": output, "pages": current}))
+
+
+def build_done(pelican: Any) -> None:
+    """Switch the collector back on without a pass over everything the build made: those
+    objects are frozen (the process is about to exit, or, under livereload, run_pelican
+    unfreezes them and they are collected after the browser has reloaded)."""
+    gc.freeze()
+    gc.enable()
 
 
 def _load_digests(path: Path, output: str) -> dict[str, str]:

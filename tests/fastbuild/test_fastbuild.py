@@ -1,9 +1,11 @@
-"""Fast builds produce exactly what a plain, sequential, uncached build produces."""
+"""Fast builds produce exactly what a build without fastbuild, or a sequential and
+uncached one, produces."""
 
 from __future__ import annotations
 
 import json
 import re
+import runpy
 import shutil
 from pathlib import Path
 
@@ -52,6 +54,18 @@ def test_parallel_build_is_identical_to_sequential(content, tmp_path):
     build(content, tmp_path / "parallel", tmp_path / "c2", **PARALLEL)
     assert len(tree(tmp_path / "parallel")) > 300
     assert_same_tree(tmp_path / "parallel", tmp_path / "sequential")
+
+
+def test_a_fast_build_is_identical_to_a_build_without_fastbuild(content, tmp_path):
+    """Pelican's own reader, writer and content objects, one process, the collector on."""
+    plugins = [name for name in _settings_plugins() if name != "plugins.fastbuild"]
+    build(content, tmp_path / "plain", tmp_path / "c1", PLUGINS=json.dumps(plugins))
+    build(content, tmp_path / "fast", tmp_path / "c2", **PARALLEL)
+    assert_same_tree(tmp_path / "fast", tmp_path / "plain")
+
+
+def _settings_plugins() -> list[str]:
+    return list(runpy.run_path(str(ROOT / "pelicanconf.py"))["PLUGINS"])
 
 
 def test_warnings_from_every_worker_are_reported_once(tmp_path):
