@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -27,17 +28,36 @@ log = logging.getLogger(__name__)
 FORMATS = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
 
 
-# What this process rendered in its last build, for the next one (livereload).
-_rendered: dict[tuple[Any, ...], dict[str, bytes]] = {}
-_cleaned: dict[tuple[FeedItem, str], tuple[FeedItem, int]] = {}
+@dataclass(frozen=True)
+class _Job:
+    """One feed to write: its spec, the items it carries, and the rest its files depend
+    on (SITEURL, author, language, and the URLs of the site's icon and logo)."""
+
+    spec: FeedSpec
+    items: tuple[FeedItem, ...]
+    site: tuple[str, str, str, str, str]
 
 
-def astuple_shallow(feed: writer.Feed) -> tuple[Any, ...]:
-    """A feed's fields as a hashable key (its dict of URLs as sorted pairs)."""
-    return tuple(
-        tuple(sorted(value.items())) if isinstance(value, dict) else value
-        for value in (getattr(feed, field.name) for field in fields(feed))
-    )
+@dataclass(frozen=True)
+class _Outcome:
+    """What writing one feed did: warnings, and for each file whether it was written and
+    its (size, modification time) after; no stamps for a feed with nothing to write."""
+
+    warnings: list[str]
+    changed: dict[str, bool]
+    stamps: dict[str, tuple[int, int]] | None
+
+
+# The feeds this process wrote in its last build and their files' stamps (livereload).
+_written: dict[_Job, dict[str, tuple[int, int]]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
 
 
 class FeedsNotLoaded(NurtureError):
@@ -140,58 +160,67 @@ class Registry:
     def write(self, output: Path) -> WriteReport:
         """Write every published feed under `output`, skipping files already up to date.
 
-        A feed identical to one rendered earlier in this process (the rebuilds of
-        `invoke livereload`) is not rendered again; the others are rendered on every core.
+        Each feed's items are made ready, rendered and written on every core. A feed
+        this process wrote before from the same spec and items (the rebuilds of
+        `invoke livereload`), whose files are untouched since, is not rendered again.
         """
-        global _rendered, _cleaned
-        prepared: dict[FeedItem, FeedItem] = {}
-        cleaned: dict[tuple[FeedItem, str], tuple[FeedItem, int]] = {}
+        global _written
+        settings = self.settings
+        site = (settings.siteurl, settings.author, settings.language)
+        site += (self._image_url(output, settings.icon), self._image_url(output, settings.logo))
         report = WriteReport([], [])
-        resolved: list[tuple[FeedSpec, tuple[Any, ...], writer.Feed]] = []
+        written: dict[_Job, dict[str, tuple[int, int]]] = {}
+        pending: list[_Job] = []
         for spec, items in self.feeds.values():
             carried = sorted(items, key=lambda item: item.published, reverse=True)
-            carried = carried[: self.settings.max_items]
-            clean = [self._prepared(item, prepared, cleaned) for item in carried]
-            feed = self._resolve(spec, clean, output)
-            if feed is None:
-                log.info("%s skipped %r: it has no items and no updated date", LOG_PREFIX, spec.key)
+            job = _Job(spec, tuple(carried[: settings.max_items]), site)
+            stamps = _written.get(job)
+            if stamps is not None and all(_stamp(output / p) == s for p, s in stamps.items()):
+                report.unchanged.extend(output / path for path in stamps)
+                written[job] = stamps
+            else:
+                pending.append(job)
+        warned: set[str] = set()
+        outcomes = fork_map(partial(self._write, output), pending)
+        for job, outcome in zip(pending, outcomes, strict=True):
+            for warning in outcome.warnings:
+                if warning not in warned:  # an item carried by several feeds: once
+                    warned.add(warning)
+                    log.warning("%s %s", LOG_PREFIX, warning)
+            if outcome.stamps is None:
+                key = job.spec.key
+                log.info("%s skipped %r: it has no items and no updated date", LOG_PREFIX, key)
                 continue
-            resolved.append((spec, (*astuple_shallow(feed), spec), feed))
-        rendered = {key: _rendered[key] for _, key, _ in resolved if key in _rendered}
-        missing = [(key, feed) for _, key, feed in resolved if key not in rendered]
-        documents = fork_map(writer.render, [feed for _, feed in missing])
-        rendered.update(zip((key for key, _ in missing), documents, strict=True))
-        for spec, key, _ in resolved:
-            documents = rendered[key]
-            for fmt, path in _paths(spec).items():
-                target = output / path
-                changed = writer.write_if_changed(target, documents[fmt])
-                (report.written if changed else report.unchanged).append(target)
-        _rendered, _cleaned = rendered, cleaned
+            for path, changed in outcome.changed.items():
+                (report.written if changed else report.unchanged).append(output / path)
+            written[job] = outcome.stamps
+        _written = written
         return report
 
-    def _prepared(
-        self,
-        item: FeedItem,
-        cache: dict[FeedItem, FeedItem],
-        cleaned: dict[tuple[FeedItem, str], tuple[FeedItem, int]],
-    ) -> FeedItem:
-        if item not in cache:
-            key = (item, self.settings.siteurl)
-            clean, removed = _cleaned.get(key) or entries.prepare(item, self.settings.siteurl)
-            cleaned[key] = clean, removed
+    def _write(self, output: Path, job: _Job) -> _Outcome:
+        """Make `job`'s items ready, render its feed and write the files that changed."""
+        clean, warnings = [], []
+        for item in job.items:
+            ready, removed = entries.prepare(item, self.settings.siteurl)
             if removed:
-                log.warning(
-                    "%s %s: removed %d control or XML-illegal character(s) from %r",
-                    LOG_PREFIX,
-                    item.source or item.id,
-                    removed,
-                    clean.title,
+                warnings.append(
+                    f"{item.source or item.id}: removed {removed} control or XML-illegal "
+                    f"character(s) from {ready.title!r}"
                 )
-            cache[item] = clean
-        return cache[item]
+            clean.append(ready)
+        feed = self._resolve(job.spec, clean, *job.site[3:])
+        if feed is None:
+            return _Outcome(warnings, {}, None)
+        documents = writer.render(feed)
+        changed, stamps = {}, {}
+        for fmt, path in _paths(job.spec).items():
+            changed[path] = writer.write_if_changed(output / path, documents[fmt])
+            stamps[path] = _stamp(output / path)
+        return _Outcome(warnings, changed, stamps)
 
-    def _resolve(self, spec: FeedSpec, items: list[FeedItem], output: Path) -> writer.Feed | None:
+    def _resolve(
+        self, spec: FeedSpec, items: list[FeedItem], icon_url: str, logo_url: str
+    ) -> writer.Feed | None:
         updated = max((item.last_updated for item in items), default=spec.updated)
         if updated is None:
             return None
@@ -205,8 +234,8 @@ class Registry:
             updated=updated,
             authors=spec.authors or ((FeedAuthor(settings.author),) if settings.author else ()),
             language=settings.language,
-            icon_url=self._image_url(output, settings.icon),
-            logo_url=self._image_url(output, settings.logo),
+            icon_url=icon_url,
+            logo_url=logo_url,
         )
 
     def _image_url(self, output: Path, path: str | None) -> str:

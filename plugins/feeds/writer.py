@@ -7,6 +7,7 @@ byte-identical files and `write_if_changed` leaves them alone.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -153,29 +154,11 @@ def render(feed: Feed) -> dict[str, bytes]:
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` unless the file already holds exactly these bytes.
-
-    Returns whether the file was written, so deploys (rsync) only upload changed feeds.
-    A file this process wrote or checked, untouched since (same size and modification
-    time), is known to hold what it held then, and is not read again (livereload).
-    """
-    try:
-        status = path.stat()
-    except OSError:
-        status = None
-    if status is not None:
-        stamp = (status.st_size, status.st_mtime_ns, hash(data))
-        if _checked.get(path) == stamp or (
-            status.st_size == len(data) and path.read_bytes() == data
-        ):
-            _checked[path] = stamp
+    """Write `data` to `path` unless the file already holds exactly these bytes; returns
+    whether it was written, so deploys (rsync) only upload changed feeds."""
+    with contextlib.suppress(OSError):
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    status = path.stat()
-    _checked[path] = (status.st_size, status.st_mtime_ns, hash(data))
     return True
-
-
-# The files write_if_changed wrote or found holding the bytes it was given.
-_checked: dict[Path, tuple[int, int, int]] = {}

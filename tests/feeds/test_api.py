@@ -18,6 +18,7 @@ from plugins.feeds import (
     registry,
     settings,
     tag_id,
+    writer,
 )
 from plugins.feeds.entries import absolutize
 
@@ -46,7 +47,7 @@ def _comment(number: int, **fields) -> FeedItem:
     )
 
 
-def test_a_published_feed_is_written_in_every_format_it_names(feeds, tmp_path):
+def test_a_published_feed_is_written_in_every_format_it_names(feeds, tmp_path, monkeypatch):
     spec = FeedSpec(
         key="comments",
         title="Test Site — comments",
@@ -91,11 +92,26 @@ def test_a_published_feed_is_written_in_every_format_it_names(feeds, tmp_path):
     [(group, [(name, links)])] = feeds.groups()
     assert (group, name, len(links)) == ("Comments", "Every comment", 3)
 
-    # The next build publishes the same feed: its files are left as they are.
+    # The next build publishes the same feed: its files are left as they are, and this
+    # process (livereload) does not even render it again...
     next_build = registry.start(feeds.settings)
     publish_feed(spec, (_comment(n) for n in range(1, 6)))
+    monkeypatch.setattr(writer, "render", _not_again)
     again = next_build.write(tmp_path)
     assert (again.written, len(again.unchanged)) == ([], 3)
+
+    # ...unless one of its files was changed since: then it is written as it should be.
+    monkeypatch.undo()
+    json_feed = tmp_path / "feeds/comments.json"
+    json_feed.write_text("{}", encoding="utf-8")
+    third_build = registry.start(feeds.settings)
+    publish_feed(spec, (_comment(n) for n in range(1, 6)))
+    assert third_build.write(tmp_path).written == [json_feed]
+    assert json.loads(json_feed.read_text(encoding="utf-8"))["items"]
+
+
+def _not_again(feed: object) -> dict[str, bytes]:
+    raise AssertionError("an unchanged feed was rendered again")
 
 
 def test_an_empty_feed_needs_an_updated_date(feeds, tmp_path, caplog):
