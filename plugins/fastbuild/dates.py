@@ -44,7 +44,7 @@ def _parsed(date_format: str) -> tuple[str, tuple[tuple[str, bool] | str, ...]]:
         if option[-1] not in _DIRECTIVES:
             parts.append(option)
         else:
-            parts.append((f"%{option[-1]}", len(option) == 3))  # noqa: PLR2004 ("%-d")
+            parts.append((f"%{option[-1]}", len(option) == 3))  # 3: "%-d"
     return _OPTION.sub("%s", date_format), tuple(parts)
 
 

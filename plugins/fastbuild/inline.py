@@ -1,4 +1,5 @@
-"""Python-Markdown's inline processing, skipping the patterns that cannot match.
+"""Python-Markdown's inline processing, skipping the patterns that cannot match (and,
+through `speed_up`, its block parsing: blocks.py).
 
 Python-Markdown tries every inline pattern (code, escapes, links, images, autolinks, raw
 HTML, entities, emphasis...) on every piece of text, in priority order, and most text in
@@ -24,6 +25,8 @@ from collections.abc import Callable
 from typing import Any
 
 from markdown import Markdown, inlinepatterns, treeprocessors, util
+
+from .blocks import speed_up_blocks
 
 # Python-Markdown's built-in inline patterns and a character every match contains.
 _BUILT_IN_TRIGGERS = {
@@ -135,8 +138,9 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
 
 def speed_up(markdown: Markdown) -> Markdown:
     """Give `markdown` the fast processor in place of each of its inline processors (its
-    own, and one an extension such as smarty adds with patterns of its own); an
-    extension's subclass of InlineProcessor is left alone. Returns `markdown`."""
+    own, and one an extension such as smarty adds with patterns of its own; an
+    extension's subclass of InlineProcessor is left alone), and its block processors
+    their checks (`blocks.py`). Returns `markdown`."""
     registry = markdown.treeprocessors
     for item in list(registry._priority):
         current = registry[item.name]
@@ -144,4 +148,4 @@ def speed_up(markdown: Markdown) -> Markdown:
             fast = FastInlineProcessor(markdown)
             fast.inlinePatterns = current.inlinePatterns
             registry.register(fast, item.name, item.priority)
-    return markdown
+    return speed_up_blocks(markdown)

@@ -1,14 +1,17 @@
-"""The fast inline processor gives Python-Markdown's own HTML, character for character."""
+"""The fast inline processor and block checks give Python-Markdown's own HTML, character
+for character."""
 
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 import pytest
 from markdown import Markdown
 
 from plugins.comments.render import _NoRawHtml
+from plugins.fastbuild import blocks
 from plugins.fastbuild.inline import FastInlineProcessor, speed_up
 from tests.helpers import ROOT
 
@@ -22,6 +25,8 @@ PIECES = (
     "> quote", "    code", "```\nfenced *x*\n```", "*[HTML]: Hyper Text", "HTML",
     "{: .cls}", "| a | b |\n|---|---|\n| *1* | `2` |", '<div markdown="1">*x*</div>',
     "\x02klzzwxh:0\x03", "é", "\t", "Term\n:   Definition", "snake_case_word", "2*3*4",
+    "Title\n=====", "Title\n---", "\n=", "\n-", "* * *", "___", "- - -", "\n\n", ": ", "]:",
+    "*[", "[^", "#", "\n#", "   > ", "\n   :  ",
 )  # fmt: skip
 
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -65,6 +70,24 @@ def test_same_html_as_python_markdown(name: str) -> None:
     texts = sample_markdown() + documents(seed=len(name), count=600)
     for text in texts:
         assert fast.reset().convert(text) == plain.reset().convert(text), text
+
+
+def test_every_checked_block_processor_is_checked_in_our_configuration() -> None:
+    """Python-Markdown as pinned still has the expressions the checks were written for."""
+    fast = speed_up(Markdown(**CONFIGS["pelicanconf"]))
+    checked = {
+        type(processor).__name__
+        for processor in fast.parser.blockprocessors
+        if "test" in vars(processor) or "run" in vars(processor)
+    }
+    assert checked == {cls.__name__ for cls in blocks._CHECKS}
+
+
+def test_a_block_processor_with_another_expression_is_left_alone() -> None:
+    markdown = Markdown()
+    hashes = markdown.parser.blockprocessors["hashheader"]
+    hashes.RE = re.compile(r"(?:^|\n)(?P<level>!{1,6})(?P<header>.*?)(?:\n|$)")
+    assert "test" not in vars(speed_up(markdown).parser.blockprocessors["hashheader"])
 
 
 def test_an_extension_inline_processor_is_left_alone() -> None:
