@@ -29,7 +29,8 @@ EXTRA_PATH_METADATA = {
 TIMEZONE = "Europe/London"
 DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
-DEFAULT_PAGINATION = 6
+# Twelve cards fill whole rows of one, two, three or four columns.
+DEFAULT_PAGINATION = 12
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
