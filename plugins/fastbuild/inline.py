@@ -28,8 +28,11 @@ from markdown import Markdown, inlinepatterns, treeprocessors, util
 
 from .blocks import speed_up_blocks
 
-# Python-Markdown's built-in inline patterns and a character every match contains.
-_BUILT_IN_TRIGGERS = {
+# What every match of a pattern contains: one of some characters (a string), or one of
+# some pieces of text (a tuple).
+_Trigger = str | tuple[str, ...]
+# Python-Markdown's built-in inline patterns and their triggers.
+_BUILT_IN_TRIGGERS: dict[str, _Trigger] = {
     "backtick": "`",
     "escape": "\\",
     "reference": "[",
@@ -40,7 +43,7 @@ _BUILT_IN_TRIGGERS = {
     "short_image_ref": "[",
     "autolink": "<",
     "automail": "<",
-    "linebreak": "\n",
+    "linebreak": ("  \n",),
     "html": "<",
     "entity": "&",
     "em_strong": "*_",
@@ -48,20 +51,20 @@ _BUILT_IN_TRIGGERS = {
 # The same for the footnotes extension (part of `extra`) and for smarty's patterns, by
 # the start of their names: each of smarty's quote patterns holds a ' or a ".
 _FOOTNOTE_TRIGGER = "["
-_SMARTY_TRIGGERS = {
+_SMARTY_TRIGGERS: dict[str, _Trigger] = {
     "smarty-quotes-": "'\"",
-    "smarty-em-dashes": "-",
-    "smarty-en-dashes": "-",
-    "smarty-ellipses": ".",
+    "smarty-em-dashes": ("---",),
+    "smarty-en-dashes": ("--",),
+    "smarty-ellipses": ("...",),
     "smarty-left-angle-quotes": "<",
     "smarty-right-angle-quotes": ">",
 }
 
 
 @functools.cache  # on first use: building the reference instances takes a moment
-def _known_triggers() -> dict[str, str]:
-    """Trigger characters by the exact expression of the pattern they belong to."""
-    known: dict[str, str] = {}
+def _known_triggers() -> dict[str, _Trigger]:
+    """Triggers by the exact expression of the pattern they belong to."""
+    known: dict[str, _Trigger] = {}
     plain = Markdown(extensions=["footnotes"])
     smarty = Markdown(
         extensions=["smarty"], extension_configs={"smarty": {"smart_angled_quotes": True}}
@@ -85,8 +88,14 @@ _Plan = list[tuple[Any, _Search | None, _Search | None]]
 
 
 @functools.cache
-def _any_of(chars: str) -> _Search:
-    return re.compile(f"[{re.escape(chars)}]").search
+def _any_of(trigger: _Trigger) -> _Search:
+    """A search that finds something (not None) in text holding the trigger."""
+    if isinstance(trigger, str):
+        return re.compile(f"[{re.escape(trigger)}]").search
+    if len(trigger) == 1:
+        (piece,) = trigger
+        return lambda text: text.find(piece) if piece in text else None
+    return lambda text: next((piece for piece in trigger if piece in text), None)
 
 
 class FastInlineProcessor(treeprocessors.InlineProcessor):
