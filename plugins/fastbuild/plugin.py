@@ -82,6 +82,15 @@ def _prefetch(generator: Any, paths_setting: str, excludes_setting: str) -> None
         reading.prefetcher.submit(files, generator.settings["MARKDOWN"])
 
 
+def generator_started(generator: Any) -> None:
+    """Hand the posts and pages to the workers as soon as their generators exist, so
+    they are converted first (the comments plugin queues its work behind them)."""
+    if isinstance(generator, ArticlesGenerator):
+        articles_preread(generator)
+    elif isinstance(generator, PagesGenerator):
+        pages_preread(generator)
+
+
 def articles_preread(generator: Any) -> None:
     _prefetch(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
 
@@ -160,6 +169,7 @@ def _load_digests(path: Path, output: str) -> dict[str, str]:
 def register() -> None:
     signals.initialized.connect(initialized)
     signals.readers_init.connect(readers_init)
+    signals.generator_init.connect(generator_started)
     signals.article_generator_preread.connect(articles_preread)
     signals.page_generator_preread.connect(pages_preread)
     signals.all_generators_finalized.connect(generators_finalized)
