@@ -14,6 +14,7 @@ import functools
 import re
 from datetime import datetime
 
+from pelican import utils as pelican_utils
 from pelican.utils import SafeDatetime
 
 _USUAL = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
@@ -49,14 +50,25 @@ def _parsed(date_format: str) -> tuple[str, tuple[tuple[str, bool] | str, ...]]:
 
 
 def strftime(date: datetime, date_format: str) -> str:
-    """`pelican.utils.strftime(date, date_format)`."""
+    """`pelican.utils.strftime(date, date_format)`, which fastbuild makes Pelican use
+    (`use_in_pelican`): Pelican's dates format every URL ({date:%Y}) and shown date."""
     template, parts = _parsed(date_format)
+    # What Pelican asks for each option: its own dates' plain strftime, others' own.
+    plain = datetime.strftime if isinstance(date, SafeDatetime) else type(date).strftime
     formatted = []
     for part in parts:
         if isinstance(part, str):
             formatted.append(part)
             continue
         directive, strip = part
-        text = datetime.strftime(date, directive)
+        text = plain(date, directive)
         formatted.append((text.lstrip("0") or "0") if strip else text)
     return template % tuple(formatted)
+
+
+def use_in_pelican() -> None:
+    """Make pelican.utils.strftime (behind SafeDatetime.strftime and Pelican's
+    `strftime` filter) this one; the original stays reachable as `__wrapped__`."""
+    if pelican_utils.strftime is not strftime:
+        strftime.__wrapped__ = pelican_utils.strftime  # type: ignore[attr-defined]
+        pelican_utils.strftime = strftime

@@ -13,7 +13,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.readers import MarkdownReader
 
-from . import fingerprint, parallel, reading, writing
+from . import dates, fingerprint, parallel, reading, writing
 from .contents import settle
 from .settings import Options, options
 
@@ -167,6 +167,7 @@ def _load_digests(path: Path, output: str) -> dict[str, str]:
 
 
 def register() -> None:
+    dates.use_in_pelican()
     signals.initialized.connect(initialized)
     signals.readers_init.connect(readers_init)
     signals.generator_init.connect(generator_started)
