@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from markdown import Markdown, blockprocessors
-from markdown.extensions import abbr, def_list, footnotes
+from markdown.extensions import abbr, def_list, footnotes, tables
 
 _Possible = Callable[[str], bool]
 
@@ -30,6 +30,13 @@ def _holds(piece: str, other: str = "") -> _Possible:
     if not other:
         return lambda block: piece in block
     return lambda block: piece in block or other in block
+
+
+def _table_rows(block: str) -> bool:
+    """Whether a block can be a table: two lines at least, and a | (tables' `test` says
+    no to anything else, whatever it remembers of the block for `run`). Its version is
+    known by its RE_END_BORDER."""
+    return "|" in block and "\n" in block
 
 
 def _three_of_a_mark(block: str) -> bool:
@@ -74,6 +81,7 @@ _CHECKS: dict[type, tuple[str, str, str, _Possible]] = {
         r"^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$",
         _holds("*["),
     ),
+    tables.TableProcessor: ("test", "RE_END_BORDER", r"(?<!\\)(?:\\\\)*\|$", _table_rows),
     footnotes.FootnoteBlockProcessor: (
         "run",
         "RE",
