@@ -12,8 +12,6 @@ import re
 import unicodedata
 from urllib.parse import quote, urlsplit
 
-from email_validator import EmailNotValidError, validate_email
-
 MAX_NAME = 100
 MAX_URL = 500
 # Characters a URL keeps as they are; anything else (spaces, quotes, <, >) is %-encoded.
@@ -71,6 +69,9 @@ def clean_email(address: str) -> str:
     address = clean_line(address, 254)
     if not address:
         return ""
+    # Imported here: most builds have no address to check, and it takes a while to load.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError:

@@ -29,7 +29,7 @@ from .store import CommentFileError, Problem
 Loaded = tuple[dict[str, list[Comment]], list[Problem]]
 _Folder = tuple[str, list[Path], str, int, str]
 _Key = tuple[str, int, int, str, str, int, str]
-_Result = tuple[list[Comment], list[Problem], list[tuple[_Key, Comment]]]
+_Result = tuple[list[tuple[_Key, Comment]], list[Problem]]
 
 # Comments made ready by this process (or its workers), by file and settings.
 _ready: dict[_Key, Comment] = {}
@@ -37,12 +37,11 @@ _READY_LIMIT = 65536
 
 
 def _load_folder(folder: _Folder) -> _Result:
-    """One post's comments, ready for the pages, the files that were skipped, and the
-    comments made ready anew (for the build process to remember)."""
+    """One post's comments, ready for the pages, each with the key it is remembered by,
+    and the files that were skipped."""
     post, files, timezone, max_length, date_format = folder
-    comments: list[Comment] = []
+    loaded: list[tuple[_Key, Comment]] = []
     problems: list[Problem] = []
-    made: list[tuple[_Key, Comment]] = []
     for path in files:
         try:
             status = path.stat()
@@ -58,22 +57,21 @@ def _load_folder(folder: _Folder) -> _Result:
             ready = _ready.get(key)
             if ready is None:
                 ready = store.read_comment(
-                    path, post=post, timezone=timezone, max_length=max_length
+                    path, post=post, timezone=timezone, max_length=max_length, size=key[2]
                 )
                 ready.html = render_body(ready.body)
                 ready.date = ready.date.astimezone(ZoneInfo(timezone))
                 ready.shown_date = _shown(ready.date, date_format)
-                made.append((key, ready))
         except (CommentFileError, OSError) as error:
             problems.append(Problem(path, str(error)))
             continue
-        comments.append(copy.copy(ready))
-    return comments, problems, made
+        loaded.append((key, ready))
+    return loaded, problems
 
 
 def _shown(date: datetime, date_format: str) -> str:
     """A comment's date as pages show it: "20 November 2026 at 09:30"."""
-    return f"{strftime(date, date_format)} at {strftime(date, '%H:%M')}"
+    return f"{strftime(date, date_format)} at {datetime.strftime(date, '%H:%M')}"
 
 
 def start(root: Path, *, timezone: str, max_length: int, date_format: str) -> Callable[[], Loaded]:
@@ -90,12 +88,12 @@ def start(root: Path, *, timezone: str, max_length: int, date_format: str) -> Ca
     def loaded() -> Loaded:
         found: dict[str, list[Comment]] = {}
         problems = list(misplaced)
-        for (post, *_), (comments, skipped, made) in zip(work, collect(), strict=True):
-            if len(_ready) + len(made) > _READY_LIMIT:
+        for (post, *_), (ready, skipped) in zip(work, collect(), strict=True):
+            if len(_ready) + len(ready) > _READY_LIMIT:
                 _ready.clear()
-            _ready.update(made)
-            if comments:
-                found[post] = comments
+            _ready.update(ready)
+            if ready:  # copies: the plugin links them into threads
+                found[post] = [copy.copy(comment) for _, comment in ready]
             problems += skipped
         return found, sorted(problems, key=lambda problem: problem.path)
 

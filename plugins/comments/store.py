@@ -99,13 +99,17 @@ def _split(text: str) -> tuple[dict[str, str], str]:
     return meta, ""
 
 
-def read_comment(path: Path, *, post: str | None, timezone: str, max_length: int) -> Comment:
-    """Read one comment file; raise CommentFileError with the reason it cannot be used."""
+def read_comment(
+    path: Path, *, post: str | None, timezone: str, max_length: int, size: int | None = None
+) -> Comment:
+    """Read one comment file (`size` in bytes, if the caller knows it); raise
+    CommentFileError with the reason it cannot be used."""
     if not valid_id(path.stem):
         raise CommentFileError(
             "the file name must be the comment id: letters, digits, - and _ (e.g. 3.md)"
         )
-    size = path.stat().st_size
+    if size is None:
+        size = path.stat().st_size
     if size > max_length * 4 + 4096:
         raise CommentFileError(
             f"the file is {size:,} bytes; comments are limited to {max_length:,} characters "
