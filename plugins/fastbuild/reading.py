@@ -46,24 +46,53 @@ def _convert(path: str, markdown_settings: dict[str, Any]) -> tuple[str, dict[st
     return _convert_with(_worker_markdown, path)
 
 
+# Files per task: a task's round trip to a worker costs about as much as converting a
+# short post; the build process still gets the first posts at once.
+BATCH = 8
+_Result = tuple[bool, Any]  # (True, (html, metadata)) or (False, the exception raised)
+
+
+def _convert_batch(paths: list[str], markdown_settings: dict[str, Any]) -> list[_Result]:
+    """In a worker: each file's conversion, or what it raised (for that file alone)."""
+    results: list[_Result] = []
+    for path in paths:
+        try:
+            results.append((True, _convert(path, markdown_settings)))
+        except Exception as error:  # raised again for this file alone, in the reader
+            results.append((False, error))
+    return results
+
+
 class Prefetcher:
     """Markdown files being converted by the build's workers, by path."""
 
     def __init__(self) -> None:
-        self._pending: dict[str, Future] = {}
+        self._pending: dict[str, tuple[Future, int]] = {}
 
     def submit(self, paths: Iterable[str], markdown_settings: dict[str, Any]) -> None:
         pool = parallel.pool()
-        for path in paths:
-            if path not in self._pending:
-                self._pending[path] = pool.submit(_convert, path, markdown_settings)
+        todo = [path for path in paths if path not in self._pending]
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            future = pool.submit(_convert_batch, batch, markdown_settings)
+            for index, path in enumerate(batch):
+                self._pending[path] = (future, index)
 
-    def take(self, path: str) -> Future | None:
-        return self._pending.pop(path, None)
+    def take(self, path: str) -> tuple[str, dict[str, list[str]]] | None:
+        """The HTML and raw metadata of `path` (raising what converting it raised), or
+        None when it was not handed out."""
+        pending = self._pending.pop(path, None)
+        if pending is None:
+            return None
+        future, index = pending
+        converted, result = future.result()[index]
+        if not converted:
+            raise result
+        return result
 
     def close(self) -> None:
         """Drop the conversions nobody took (files Pelican did not read after all)."""
-        for future in self._pending.values():
+        for future, _ in self._pending.values():
             future.cancel()
         self._pending.clear()
 
@@ -92,12 +121,12 @@ class ParallelMarkdownReader(MarkdownReader):
     _metadata_markdown: Markdown | None = None
 
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
-        future = prefetcher.take(source_path) if prefetcher else None
-        if future is None:  # not prefetched: converted here, as Pelican does
+        taken = prefetcher.take(source_path) if prefetcher else None
+        if taken is None:  # not prefetched: converted here, as Pelican does
             markdown = speed_up(Markdown(**self.settings["MARKDOWN"]))
             html, meta = _convert_with(markdown, source_path)
         else:
-            html, meta = future.result()
+            html, meta = taken
         self._source_path = source_path
         self._md = self._markdown_for_metadata()
         return html, (self._parse_metadata(meta) if meta else {})

@@ -83,6 +83,23 @@ def test_warnings_from_every_worker_are_reported_once(tmp_path):
     assert counts["one"] == counts["two"] > 0  # Pelican limits repeats of one warning
 
 
+def test_a_post_that_cannot_be_read_is_the_only_one_skipped(tmp_path):
+    """Posts are converted in batches on the workers; one bad file fails alone."""
+    content = tmp_path / "content"
+    posts = generate(content, 40, seed=8)
+    posts[13].write_bytes(posts[13].read_bytes() + b"\n\xff\xfe not UTF-8\n")
+    outputs = {}
+    for name, overrides in (("one", SEQUENTIAL), ("two", PARALLEL)):
+        settings = {"CACHE_PATH": json.dumps(str(tmp_path / f"cache-{name}")), **overrides}
+        result = build_site(content, tmp_path / name, overrides=settings)
+        log = result.stdout + result.stderr
+        assert log.count("Could not process") == 1, log
+        assert posts[13].name in log
+        outputs[name] = tmp_path / name
+    assert len(list(outputs["two"].glob("20*/*/*/index.html"))) == len(posts) - 1
+    assert_same_tree(outputs["two"], outputs["one"])
+
+
 def _edit_title(content: Path) -> None:
     post = content / "posts/post-00040.md"
     post.write_text(post.read_text().replace("Title: ", "Title: Renamed ", 1))
