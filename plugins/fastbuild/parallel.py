@@ -54,7 +54,7 @@ def start(function: Callable[[T], R], items: Iterable[T]) -> Callable[[], list[R
     items = list(items)
     if workers < 2 or len(items) < min_batch:
         return lambda: _run(function, items)
-    size = max(1, len(items) // (workers * 4))
+    size = max(1, len(items) // (workers * 16))  # small enough that both finish together
     futures = [
         pool().submit(_run, function, items[i : i + size]) for i in range(0, len(items), size)
     ]
