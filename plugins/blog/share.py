@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus
+
+
+def _query(**values: str) -> str:
+    """`urlencode(values)`: each value quoted with quote_plus, nothing kept safe."""
+    return "&".join(f"{key}={quote_plus(value, safe='')}" for key, value in values.items())
 
 
 def share_links(title: str, url: str, services: list[str]) -> list[tuple[str, str]]:
     """(label, href) for each configured service, in the configured order."""
-    builders = {
-        "email": lambda: (
-            "Email",
-            "mailto:?"
-            + urlencode({"subject": title, "body": f"{title}\n\n{url}"}, quote_via=quote),
-        ),
-        "linkedin": lambda: (
-            "LinkedIn",
-            "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url}),
-        ),
-        "facebook": lambda: (
-            "Facebook",
-            "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url}),
-        ),
-        "x": lambda: ("X", "https://x.com/intent/post?" + urlencode({"url": url, "text": title})),
-    }
-    return [builders[name]() for name in services]
+    links = []
+    for name in services:
+        if name == "email":
+            body = quote(f"{title}\n\n{url}", safe="")
+            links.append(("Email", f"mailto:?subject={quote(title, safe='')}&body={body}"))
+        elif name == "linkedin":
+            links.append(
+                ("LinkedIn", f"https://www.linkedin.com/sharing/share-offsite/?{_query(url=url)}")
+            )
+        elif name == "facebook":
+            links.append(
+                ("Facebook", f"https://www.facebook.com/sharer/sharer.php?{_query(u=url)}")
+            )
+        elif name == "x":
+            links.append(("X", f"https://x.com/intent/post?{_query(url=url, text=title)}"))
+        else:
+            raise KeyError(name)
+    return links

@@ -111,6 +111,8 @@ def markdown_files(generator: Any, paths_setting: str, excludes_setting: str) ->
         if name.endswith(MARKDOWN_SUFFIXES)
     ]
     cache = generator.readers
+    if not cache._cache:  # a cold build: nothing to look up (each look-up stats the file)
+        return paths
     return [path for path in paths if cache.get_cached_data(path, None) is None]
 
 
