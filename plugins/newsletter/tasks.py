@@ -256,6 +256,8 @@ def _ctrl_c(stop: threading.Event) -> Iterator[None]:
 
 @task(
     iterable=["tag"],
+    # Long options only: invoke's automatic short flags made -y mean --retry-failed.
+    auto_shortflags=False,
     help={
         "number": "the issue to send (Status: ready, built with `invoke preview`)",
         "tag": "only contacts with this tag, within the issue's Segment (repeatable)",

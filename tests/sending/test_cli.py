@@ -111,6 +111,10 @@ def test_the_sample_list_through_the_outbox_and_a_local_server(tmp_path, smtp):
         f"error: there is no terminal to confirm sending issue 2 to 35 contact(s) through "
         f"the outbox {outbox}; add --yes to send"
     )
+    # No short flags: "-y" is not taken for --yes, nor quietly for --retry-failed.
+    short = invoke("newsletter.send", "2", "-y")
+    assert short.returncode != 0
+    assert "No idea what '-y' is" in short.stdout + short.stderr
     dry = invoke("newsletter.send", "2", "--dry-run")
     assert "would go to 35 contact(s); nothing was sent or recorded" in dry.stdout
     assert not outbox.exists()
