@@ -98,7 +98,7 @@ FEEDS = {
     "id_authority": "warm-leads",
 }
 
-# Python-Markdown's smarty extension (curly quotes) adds about half to the time spent
+# Python-Markdown's smarty extension (curly quotes) nearly doubles the time spent
 # on Markdown; type “ ” ’ — yourself, or add "markdown.extensions.smarty": {} at that cost.
 MARKDOWN = {
     "extension_configs": {
