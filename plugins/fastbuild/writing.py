@@ -31,7 +31,8 @@ from plugins.errors import NurtureError
 
 from .fingerprint import Digester
 
-log = logging.getLogger(__name__)
+# Logged under the name of Pelican's writer, as Pelican logs them.
+pelican_log = logging.getLogger("pelican.writers")
 
 
 class PageWritingError(NurtureError):
@@ -164,13 +165,15 @@ class ParallelWriter(Writer):
                 raise FileOverwriteFailedError(
                     f'Failed to overwrite "{filename}" a second time (was previously overwritten)'
                 )
-            log.info('Skipping "%s", not overwriting', filename)
+            pelican_log.info('Skipping "%s", not overwriting', filename)
             owned = False
-        elif filename in self._written_files and not override:
-            raise FileOverwriteFailedError(
-                f'Failed to overwrite "{filename}" as Pelican has already written to it '
-                "previously (set `override=True` if intended)"
-            )
+        elif filename in self._written_files:
+            if not override:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{filename}" as Pelican has already written to it '
+                    "previously (set `override=True` if intended)"
+                )
+            pelican_log.info('Overwriting "%s"', filename)
         if override:
             self._overridden_files.add(filename)
         self._written_files.add(filename)

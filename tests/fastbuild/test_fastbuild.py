@@ -216,6 +216,8 @@ def test_a_verbose_parallel_build_logs_each_page_once(content, tmp_path):
     written = re.findall(r'Writing "([^"]+)"', result.stdout + result.stderr)
     assert len(written) > 150
     assert sorted(written) == sorted(set(written))
+    pages = {str(page.resolve()) for page in output.rglob("*.html")}
+    assert pages <= {str(Path(name).resolve()) for name in written}  # every process's pages
 
 
 @pytest.mark.parametrize("slug", ["post-00010", "post-00011"])  # one page each process
