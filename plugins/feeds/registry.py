@@ -214,8 +214,7 @@ class Registry:
         documents = writer.render(feed)
         changed, stamps = {}, {}
         for fmt, path in _paths(job.spec).items():
-            changed[path] = writer.write_if_changed(output / path, documents[fmt])
-            stamps[path] = _stamp(output / path)
+            changed[path], stamps[path] = writer.write_if_changed(output / path, documents[fmt])
         return _Outcome(warnings, changed, stamps)
 
     def _resolve(

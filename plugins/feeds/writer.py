@@ -7,8 +7,8 @@ byte-identical files and `write_if_changed` leaves them alone.
 
 from __future__ import annotations
 
-import contextlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -153,12 +153,23 @@ def render(feed: Feed) -> dict[str, bytes]:
     return documents
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` unless the file already holds exactly these bytes; returns
-    whether it was written, so deploys (rsync) only upload changed feeds."""
-    with contextlib.suppress(OSError):
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return True
+def write_if_changed(path: Path, data: bytes) -> tuple[bool, tuple[int, int]]:
+    """Write `data` to `path` unless the file already holds exactly these bytes, so
+    deploys (rsync) only upload changed feeds. Returns whether it was written, and the
+    file's (size, modification time) after."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        status = None
+    if status is not None and status.st_size == len(data) and path.read_bytes() == data:
+        return False, (status.st_size, status.st_mtime_ns)
+    try:
+        file = path.open("wb")
+    except FileNotFoundError:  # its folder is new
+        path.parent.mkdir(parents=True, exist_ok=True)
+        file = path.open("wb")
+    with file:
+        file.write(data)
+        file.flush()  # so that the stamp is the written file's
+        status = os.fstat(file.fileno())
+    return True, (status.st_size, status.st_mtime_ns)
