@@ -120,13 +120,15 @@ class ParallelMarkdownReader(MarkdownReader):
     """Pelican's MarkdownReader, taking conversions done ahead by the workers, and
     converting faster (`inline.speed_up`) what it converts itself."""
 
+    _content_markdown: Markdown | None = None
     _metadata_markdown: Markdown | None = None
 
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
         taken = prefetcher.take(source_path) if prefetcher else None
-        if taken is None:  # not prefetched: converted here, as Pelican does
-            markdown = speed_up(Markdown(**self.settings["MARKDOWN"]))
-            html, meta = _convert_with(markdown, source_path)
+        if taken is None:  # not prefetched: converted here, with one instance, reset
+            if self._content_markdown is None:  # (making one takes a millisecond)
+                self._content_markdown = speed_up(Markdown(**self.settings["MARKDOWN"]))
+            html, meta = _convert_with(self._content_markdown, source_path)
         else:
             html, meta = taken
         self._source_path = source_path
