@@ -75,9 +75,9 @@ def _known_triggers() -> dict[str, _Trigger]:
             known[patterns[name].compiled_re.pattern] = chars
     known[plain.inlinePatterns["footnote"].compiled_re.pattern] = _FOOTNOTE_TRIGGER
     quotes = smarty.treeprocessors["smarty"].inlinePatterns
-    for item in quotes._priority:
-        chars = next(c for prefix, c in _SMARTY_TRIGGERS.items() if item.name.startswith(prefix))
-        known[quotes[item.name].compiled_re.pattern] = chars
+    for name, pattern in quotes._data.items():
+        chars = next(c for prefix, c in _SMARTY_TRIGGERS.items() if name.startswith(prefix))
+        known[pattern.compiled_re.pattern] = chars
     return known
 
 
@@ -105,13 +105,29 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
         super().__init__(md)
         self._plan: _Plan = []
         self._planned: list[Any] = []  # the patterns the plan is for, in order
+        self._all_triggered = False  # every pattern of the plan has a trigger
 
     def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
         patterns = list(self.inlinePatterns)  # an extension may have changed them
         if patterns != self._planned:
             self._plan = [self._step(pattern) for pattern in patterns]
             self._planned = patterns
+            self._all_triggered = all(triggers for _, triggers, _ in self._plan)
+        if self._all_triggered and not self._possible_anywhere(tree):
+            # No pattern can match any text: Python-Markdown's pass would put every text
+            # back as it was (no placeholders either), so the tree is already the result.
+            self.stashed_nodes = {}
+            return tree
         return super().run(tree, ancestors)
+
+    def _possible_anywhere(self, tree: Any) -> bool:
+        """Whether some pattern's trigger, or a placeholder, is in the tree's text."""
+        text = "\n".join(
+            piece for element in tree.iter() for piece in (element.text, element.tail) if piece
+        )
+        if util.STX in text:
+            return True
+        return any(triggers(text) is not None for _, triggers, _ in self._plan)
 
     @staticmethod
     def _step(pattern: Any) -> tuple[Any, _Search | None, _Search | None]:
