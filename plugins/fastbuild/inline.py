@@ -98,6 +98,25 @@ def _any_of(trigger: _Trigger) -> _Search:
     return lambda text: next((piece for piece in trigger if piece in text), None)
 
 
+def _any_trigger(triggers: list[_Trigger]) -> _Search:
+    """One search for any of `triggers` or a placeholder (Python-Markdown's STX)."""
+    chars = {util.STX}
+    pieces = set()
+    for trigger in triggers:
+        if isinstance(trigger, str):
+            chars.update(trigger)
+        else:
+            pieces.update(trigger)
+    alternatives = [f"[{re.escape(''.join(sorted(chars)))}]", *map(re.escape, sorted(pieces))]
+    return re.compile("|".join(alternatives)).search
+
+
+def _trigger_of(pattern: Any) -> _Trigger | None:
+    if not isinstance(pattern, inlinepatterns.InlineProcessor):
+        return None
+    return _known_triggers().get(pattern.getCompiledRegExp().pattern)
+
+
 class FastInlineProcessor(treeprocessors.InlineProcessor):
     """Python-Markdown's InlineProcessor, not trying patterns that cannot match."""
 
@@ -105,15 +124,17 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
         super().__init__(md)
         self._plan: _Plan = []
         self._planned: list[Any] = []  # the patterns the plan is for, in order
-        self._all_triggered = False  # every pattern of the plan has a trigger
+        # One search for the triggers of all the patterns, when every one has a trigger.
+        self._anywhere: _Search | None = None
 
     def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
         patterns = list(self.inlinePatterns)  # an extension may have changed them
         if patterns != self._planned:
-            self._plan = [self._step(pattern) for pattern in patterns]
+            triggers = [_trigger_of(pattern) for pattern in patterns]
+            self._plan = [self._step(p, t) for p, t in zip(patterns, triggers, strict=True)]
             self._planned = patterns
-            self._all_triggered = all(triggers for _, triggers, _ in self._plan)
-        if self._all_triggered and not self._possible_anywhere(tree):
+            self._anywhere = _any_trigger(triggers) if all(triggers) else None
+        if self._anywhere is not None and not self._possible_anywhere(tree):
             # No pattern can match any text: Python-Markdown's pass would put every text
             # back as it was (no placeholders either), so the tree is already the result.
             self.stashed_nodes = {}
@@ -125,17 +146,14 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
         text = "\n".join(
             piece for element in tree.iter() for piece in (element.text, element.tail) if piece
         )
-        if util.STX in text:
-            return True
-        return any(triggers(text) is not None for _, triggers, _ in self._plan)
+        return self._anywhere(text) is not None
 
     @staticmethod
-    def _step(pattern: Any) -> tuple[Any, _Search | None, _Search | None]:
+    def _step(pattern: Any, trigger: _Trigger | None) -> tuple[Any, _Search | None, _Search | None]:
         if not isinstance(pattern, inlinepatterns.InlineProcessor):
             return pattern, None, None
-        expression = pattern.getCompiledRegExp()
-        triggers = _known_triggers().get(expression.pattern)
-        return pattern, (_any_of(triggers) if triggers else None), expression.search
+        search = pattern.getCompiledRegExp().search
+        return pattern, (_any_of(trigger) if trigger else None), search
 
     # Replaces InlineProcessor.__handleInline (name-mangled), which __applyPattern and
     # run call: the same loop, with the check before each pattern.
