@@ -244,6 +244,23 @@ def test_a_page_that_fails_to_render_fails_the_parallel_build_too(content, tmp_p
     assert not list((tmp_path / "two").rglob("*.tmp"))
 
 
+def test_after_a_build_the_collector_is_on_and_nothing_is_left_frozen(content, tmp_path):
+    """fastbuild freezes the build's objects as it ends (no pass over them then); the
+    invoke tasks and livereload unfreeze them, so each build's garbage is collected."""
+    import gc
+
+    from plugins.blog.build import run_pelican
+
+    cache = json.dumps(str(tmp_path / "cache"))
+    result = run_pelican(
+        ROOT / "pelicanconf.py",
+        [str(content), "-o", str(tmp_path / "out"), "-e", f"CACHE_PATH={cache}"],
+    )
+    assert not result.errors
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
 def test_the_garbage_collector_is_on_again_after_a_build_that_fails(tmp_path: Path) -> None:
     """fastbuild builds without the collector; a build that stops must not leave it off
     (livereload keeps running)."""
