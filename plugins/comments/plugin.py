@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from pelican import signals
 
-from . import feeds, loading, mail
+from . import feeds, loading, mail, render
 from .model import Thread, build_tree, same_person
 from .posts import by_slug, comment_status, generated, plain_title
 from .settings import LOG_PREFIX, comments_root, merged
@@ -39,6 +39,8 @@ _state = _State()
 def initialized(pelican: Any) -> None:
     pelican.settings["COMMENTS"] = merged(pelican.settings)
     _state.building, _state.loading = True, None
+    # The Markdown converter, made before the build's workers are forked, is theirs too.
+    render.markdown_to_html("")
 
 
 def start_loading(generator: Any) -> None:

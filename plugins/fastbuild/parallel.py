@@ -35,6 +35,11 @@ def pool() -> ProcessPoolExecutor:
     return _pool
 
 
+def started() -> bool:
+    """Whether the build's workers have been forked (they see this process as it was)."""
+    return _pool is not None
+
+
 def close() -> None:
     """Stop the workers (work not started is dropped)."""
     global _pool

@@ -70,6 +70,11 @@ class Prefetcher:
         self._pending: dict[str, tuple[Future, int]] = {}
 
     def submit(self, paths: Iterable[str], markdown_settings: dict[str, Any]) -> None:
+        global _worker_markdown
+        if not parallel.started():
+            # Made here, before the workers are forked, it is theirs from the start (with
+            # its extensions imported and its expressions compiled), not made in each.
+            _worker_markdown = speed_up(Markdown(**markdown_settings))
         pool = parallel.pool()
         todo = [path for path in paths if path not in self._pending]
         for start in range(0, len(todo), BATCH):
