@@ -109,10 +109,11 @@ def markdown_files(generator: Any, paths_setting: str, excludes_setting: str) ->
     """Absolute paths of the Markdown files `generator` will read that its cache lacks."""
     settings = generator.settings
     found = generator.get_files(settings[paths_setting], exclude=settings[excludes_setting])
-    # The same absolute path Readers.read_file hands to the reader.
+    # The same absolute path Readers.read_file hands to the reader, in the order Pelican
+    # will read them: its own, a set's (the same set again in this process).
     paths = [
         os.path.abspath(os.path.join(generator.path, name))  # noqa: PTH100, PTH118
-        for name in sorted(found)
+        for name in found
         if name.endswith(MARKDOWN_SUFFIXES)
     ]
     cache = generator.readers
