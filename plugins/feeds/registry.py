@@ -181,7 +181,10 @@ class Registry:
             else:
                 pending.append(job)
         warned: set[str] = set()
-        outcomes = fork_map(partial(self._write, output), pending)
+        # An item carried by several feeds (a post in its category's, its tags', its
+        # author's) is made ready once in each process.
+        prepared: dict[FeedItem, tuple[FeedItem, int]] = {}
+        outcomes = fork_map(partial(self._write, output, prepared), pending)
         for job, outcome in zip(pending, outcomes, strict=True):
             for warning in outcome.warnings:
                 if warning not in warned:  # an item carried by several feeds: once
@@ -197,11 +200,15 @@ class Registry:
         _written = written
         return report
 
-    def _write(self, output: Path, job: _Job) -> _Outcome:
+    def _write(
+        self, output: Path, prepared: dict[FeedItem, tuple[FeedItem, int]], job: _Job
+    ) -> _Outcome:
         """Make `job`'s items ready, render its feed and write the files that changed."""
         clean, warnings = [], []
         for item in job.items:
-            ready, removed = entries.prepare(item, self.settings.siteurl)
+            if item not in prepared:
+                prepared[item] = entries.prepare(item, self.settings.siteurl)
+            ready, removed = prepared[item]
             if removed:
                 warnings.append(
                     f"{item.source or item.id}: removed {removed} control or XML-illegal "
