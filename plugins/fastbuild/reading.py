@@ -67,7 +67,9 @@ class Prefetcher:
     """Markdown files being converted by the build's workers, by path."""
 
     def __init__(self) -> None:
+        global _worker_markdown
         self._pending: dict[str, tuple[Future, int]] = {}
+        _worker_markdown = None  # made anew for each build's settings (`submit`)
 
     def submit(self, paths: Iterable[str], markdown_settings: dict[str, Any]) -> None:
         global _worker_markdown
