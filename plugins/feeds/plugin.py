@@ -146,7 +146,8 @@ def _remove_feeds_no_longer_published(settings: Any, output: Path, report: Any) 
     """Delete the feeds this plugin wrote last time and not this time (a post or tag is
     gone), so a build that keeps output/ (livereload) ends like a clean one."""
     manifest = Path(settings["CACHE_PATH"]) / "feeds-written.json"
-    current = sorted(str(path.relative_to(output)) for path in report.written + report.unchanged)
+    start = len(str(output)) + 1  # every path is output / its relative name
+    current = sorted(str(path)[start:] for path in report.written + report.unchanged)
     try:
         previous = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
