@@ -124,7 +124,7 @@ class Service:
             message = mail.already_subscribed(self.pages, email, url)
         try:
             await anyio.to_thread.run_sync(
-                self.mailer.send, self.settings.newsletter.sender.email, email, message
+                self.mailer.send, self.settings.newsletter.envelope_sender, email, message
             )
         except TransportError as error:
             log.error("subscriptions: the confirmation email was not sent: %s", error)

@@ -2,7 +2,8 @@
 
 They are composed with the newsletter's message module (every header value checked
 against injection) and leave through its transport (NURTURE_SMTP_URL, or the outbox
-Maildir), from the newsletter's sender address: one way out for all of Nurture's mail.
+Maildir), from the newsletter's sender address, bounces to its envelope sender: one way
+out for all of Nurture's mail.
 """
 
 from __future__ import annotations

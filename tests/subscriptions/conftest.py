@@ -33,6 +33,8 @@ NEW_KEY = "new-test-key-" + "n" * 32
 OLD_KEY = "old-test-key-" + "o" * 32
 SITE_URL = "https://warmleads.example"
 SENDER = "olivia@warmleads.example"
+# Where bounces go (NEWSLETTER["envelope_sender"]), apart from the From address.
+ENVELOPE = "bounces@warmleads.example"
 
 POSTS = {
     "hello": "Title: Hello Readers\nDate: 2025-01-10 09:00\nAuthor: Olivia Hart\nSlug: hello",
@@ -74,6 +76,7 @@ def write_site(
         f"SUBSCRIPTIONS_URL = {service_url!r}\n"
         f"SUBSCRIPTIONS = {{**SUBSCRIPTIONS, **{subscriptions!r}}}\n"
         'COMMENTS = {**COMMENTS, "queue": "data/comments"}\n'
+        f'NEWSLETTER = {{**NEWSLETTER, "envelope_sender": {ENVELOPE!r}}}\n'
     )
     return settings
 

@@ -18,7 +18,15 @@ from plugins.contacts import ConsentStatus, NewContact
 from plugins.subscriptions import unsubscribe_url
 from plugins.subscriptions.tokens import KeyRing
 from tests.helpers import BIN, ROOT, run
-from tests.subscriptions.conftest import OLD_KEY, SENDER, SITE_URL, Service, link_in, run_service
+from tests.subscriptions.conftest import (
+    ENVELOPE,
+    OLD_KEY,
+    SENDER,
+    SITE_URL,
+    Service,
+    link_in,
+    run_service,
+)
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
@@ -77,9 +85,9 @@ def test_a_sign_up_makes_a_pending_contact_and_mails_a_confirmation_link(service
     assert contact.consent_source == f"subscribe form on {SITE_URL}"
     assert dt.datetime.now(dt.UTC) - contact.consent_date < dt.timedelta(minutes=1)
     [received] = [r for r in service.recorder.messages if r.rcpt_tos == [contact.email]]
-    assert received.mail_from == SENDER
+    assert received.mail_from == ENVELOPE  # bounces go where the newsletter's go
     message = received.message
-    assert message["From"] == "Olivia Hart <olivia@warmleads.example>"
+    assert message["From"] == f"Olivia Hart <{SENDER}>"
     assert message["Subject"] == "Please confirm your subscription to Warm Leads"
     assert message["Auto-Submitted"] == "auto-generated"
     link = link_in(message, "confirm")
