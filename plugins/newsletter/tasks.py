@@ -117,10 +117,7 @@ def list_(c):
 )
 def preview(c, number, contact=None, to=None, serve=False, port="8001", production=False):
     """Build, then write issue N's email for one reader (and optionally mail a test)."""
-    try:
-        issue_number = int(number)
-    except ValueError:
-        raise Exit(f"error: {number!r} is not an issue number", code=1) from None
+    issue_number = _number(number)
     settings_file = SETTINGS_PUBLISH if production else SETTINGS
     try:
         serve_port = site.port_number(port) if serve else 0

@@ -137,6 +137,7 @@ def test_preview_without_a_server_goes_to_the_outbox_maildir(project):
     ("args", "error"),
     [
         (["7"], "error: issue 7 has no rendered email in "),
+        (["seven"], "error: 'seven' is not an issue number"),
         (["1", "--contact", "nobody@example.org"], "error: nobody@example.org is not a contact"),
         (["1", "--to", "not an address"], "error: 'not an address' is not an address"),
     ],
