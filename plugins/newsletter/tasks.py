@@ -177,6 +177,8 @@ def _database(*, for_sending: bool = False) -> Iterator[Store]:
         )
     try:
         with Store.open(path, sending=for_sending) as store:
+            if store.backup:  # as the contacts commands say it
+                print(f"upgraded {store.path}; the old version is kept in {store.backup}")
             yield store
     except ContactsError as error:
         raise Exit(f"error: {error}", code=1) from None

@@ -266,3 +266,24 @@ def test_export_refuses_to_write_into_the_published_site(store):
         "export your contacts somewhere private"
     )
     assert not target.exists()
+
+
+def test_the_newsletter_commands_say_when_they_upgraded_the_database(db_path, monkeypatch, capsys):
+    """As the contacts commands do: the path of the copy kept from before the upgrade."""
+    from plugins.newsletter.tasks import _database
+
+    with Store.open(db_path) as store:
+        add(store, "kept@example-firm.example")
+    extra = migrations.Migration(
+        migrations.LATEST + 1, "birthdays", ("ALTER TABLE contacts ADD COLUMN birthday TEXT",)
+    )
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, extra))
+    monkeypatch.setattr(migrations, "LATEST", extra.version)
+    monkeypatch.setenv("NURTURE_DB", str(db_path))
+    with _database() as store:
+        assert store.find_contact("kept@example-firm.example")
+    said = capsys.readouterr().out
+    assert said.startswith(f"upgraded {db_path}; the old version is kept in {db_path.parent}/")
+    with _database():
+        pass
+    assert capsys.readouterr().out == ""
