@@ -1,4 +1,5 @@
-"""What every plugin's settings dict (FEEDS, COMMENTS, NEWSLETTER, FASTBUILD) shares."""
+"""What every plugin's settings dict (FEEDS, COMMENTS, NEWSLETTER, FASTBUILD, CONTACTS,
+SUBSCRIPTIONS) shares."""
 
 from __future__ import annotations
 

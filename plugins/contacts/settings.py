@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pelican.settings import get_settings_from_file
 
+from plugins.config import unknown_key
+
 from .errors import SettingsError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,12 +72,9 @@ def check_settings(configured: object) -> ContactsSettings:
         raise SettingsError(
             "CONTACTS in pelicanconf.py must be a dict, e.g. {'default_cadence': 30}"
         )
-    unknown = sorted(set(configured) - set(DEFAULTS))
-    if unknown:
-        raise SettingsError(
-            f"CONTACTS has unknown key(s) {', '.join(map(repr, unknown))}; "
-            f"use {', '.join(map(repr, DEFAULTS))}"
-        )
+    problem = unknown_key("CONTACTS", configured, DEFAULTS)
+    if problem:
+        raise SettingsError(problem)
     merged = {**DEFAULTS, **configured}
     stages = merged["stages"]
     if not isinstance(stages, Mapping) or not stages:

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from plugins.comments import settings as comments_settings
+from plugins.config import unknown_key
 from plugins.contacts import ContactsError, ContactsSettings, database_path
 from plugins.contacts.settings import check_settings as check_contacts
 from plugins.errors import NurtureError
@@ -104,12 +105,9 @@ def load_settings(
         raise SettingsError(
             "SUBSCRIPTIONS must be a dict, e.g. SUBSCRIPTIONS = {'confirm_days': 7}"
         )
-    unknown = sorted(set(given) - set(DEFAULTS))
-    if unknown:
-        raise SettingsError(
-            f"SUBSCRIPTIONS has unknown key(s) {', '.join(map(repr, unknown))}; "
-            f"the keys are {', '.join(DEFAULTS)}"
-        )
+    problem = unknown_key("SUBSCRIPTIONS", given, DEFAULTS)
+    if problem:
+        raise SettingsError(problem)
     merged = {**DEFAULTS, **given}
     for key in ("confirm_days", "per_ip_hour", "per_address_hour"):
         value = merged[key]

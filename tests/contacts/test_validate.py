@@ -91,8 +91,8 @@ def test_settings_default_merge_and_explain_mistakes(tmp_path: Path):
         21,
     )
     for bad, message in [
-        ({"stage": {}}, "CONTACTS has unknown key(s) 'stage'; "
-                        "use 'stages', 'default_cadence', 'touch_kinds'"),
+        ({"stage": {}}, "CONTACTS has an unknown setting 'stage'; did you mean \"stages\"? "
+                        "the settings are stages, default_cadence, touch_kinds"),
         ({"stages": {}}, "CONTACTS['stages'] must map each stage to its cadence in days, "
                          "e.g. {'client': 30}"),
         ({"stages": {"VIP": 7}}, "stage 'VIP' in CONTACTS must be a lowercase word "

@@ -106,7 +106,7 @@ def test_settings_come_from_the_file_and_the_keys_from_the_environment(tmp_path:
         ("https://s.example.com", {}, {"NURTURE_SUBSCRIPTIONS_SECRET_FILE": "/nonexistent"},
          "cannot read NURTURE_SUBSCRIPTIONS_SECRET_FILE"),
         ("https://s.example.com", {"confirm_hours": 3}, {"NURTURE_SUBSCRIPTIONS_SECRET": NEW_KEY},
-         "unknown key(s) 'confirm_hours'"),
+         "SUBSCRIPTIONS has an unknown setting 'confirm_hours'; did you mean \"confirm_days\"?"),
         ("https://s.example.com", {"per_ip_hour": 0}, {"NURTURE_SUBSCRIPTIONS_SECRET": NEW_KEY},
          "SUBSCRIPTIONS['per_ip_hour'] must be a whole number"),
         ("https://s.example.com", {"origins": ["example.com"]},
