@@ -49,7 +49,8 @@ def test_a_new_database_is_private_durable_and_at_the_latest_schema(store: Store
     assert store.backup is None
 
 
-def test_a_migration_backs_up_the_database_first(db_path, monkeypatch):
+def _one_migration_pending(db_path: Path, monkeypatch) -> migrations.Migration:
+    """A database with one contact, one schema version behind a (made-up) newest one."""
     with Store.open(db_path) as store:
         add(store, "kept@example-firm.example")
     extra = migrations.Migration(
@@ -57,6 +58,11 @@ def test_a_migration_backs_up_the_database_first(db_path, monkeypatch):
     )
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, extra))
     monkeypatch.setattr(migrations, "LATEST", extra.version)
+    return extra
+
+
+def test_a_migration_backs_up_the_database_first(db_path, monkeypatch):
+    extra = _one_migration_pending(db_path, monkeypatch)
 
     with Store.open(db_path) as store:
         assert store.backup is not None
@@ -272,13 +278,7 @@ def test_the_newsletter_commands_say_when_they_upgraded_the_database(db_path, mo
     """As the contacts commands do: the path of the copy kept from before the upgrade."""
     from plugins.newsletter.tasks import _database
 
-    with Store.open(db_path) as store:
-        add(store, "kept@example-firm.example")
-    extra = migrations.Migration(
-        migrations.LATEST + 1, "birthdays", ("ALTER TABLE contacts ADD COLUMN birthday TEXT",)
-    )
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, extra))
-    monkeypatch.setattr(migrations, "LATEST", extra.version)
+    _one_migration_pending(db_path, monkeypatch)
     monkeypatch.setenv("NURTURE_DB", str(db_path))
     with _database() as store:
         assert store.find_contact("kept@example-firm.example")
