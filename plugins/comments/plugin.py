@@ -1,7 +1,7 @@
 """Signal handlers of the comments plugin (module level: Pelican holds weak references).
 
-As soon as the generators exist the comment files start loading (read, parsed and
-rendered, on every core: see loading.py). After every generator has read its content
+As soon as the generators exist the comment files start loading (read, parsed, rendered
+and dated, on every core: see loading.py). After every generator has read its content
 and before anything is written, they are threaded and attached to their article or page as
 `comment_thread` (the theme's partials/comments.html shows them), and the comment feeds
 are published through plugins.feeds. A bad comment file is logged as a warning naming
@@ -38,21 +38,28 @@ _state = _State()
 
 def initialized(pelican: Any) -> None:
     pelican.settings["COMMENTS"] = merged(pelican.settings)
-    _state.building, _state.loading = True, None
     # The Markdown converter, made before the build's workers are forked, is theirs too.
     render.markdown_to_html("")
+
+
+def run_started(pelican: Any) -> None:
+    """At the start of every run of Pelican (`get_generators` is sent once per run),
+    also one that reuses the instance (Pelican's autoreload)."""
+    _state.building, _state.loading = True, None
 
 
 def start_loading(generator: Any) -> None:
     """At the first generator of a build: begin loading the comments."""
     if not _state.building or _state.loading is not None:
         return
-    settings = generator.settings
+    _state.loading = _start(generator.settings)
+
+
+def _start(settings: dict[str, Any]) -> Callable[[], loading.Loaded]:
     config = settings["COMMENTS"]
-    timezone = ZoneInfo(settings.get("TIMEZONE") or "UTC").key
-    _state.loading = loading.start(
+    return loading.start(
         comments_root(settings, config),
-        timezone=timezone,
+        timezone=ZoneInfo(settings.get("TIMEZONE") or "UTC").key,
         max_length=config["max_length"],
         date_format=settings["DEFAULT_DATE_FORMAT"],
     )
@@ -69,13 +76,7 @@ def attach_threads(generators: list[Any]) -> None:
     settings = generators[0].settings
     config = settings["COMMENTS"]
     root = comments_root(settings, config)
-    timezone = ZoneInfo(settings.get("TIMEZONE") or "UTC")
-    collect = _state.loading or loading.start(
-        root,
-        timezone=timezone.key,
-        max_length=config["max_length"],
-        date_format=settings["DEFAULT_DATE_FORMAT"],
-    )
+    collect = _state.loading or _start(settings)
     _state.building, _state.loading = False, None
     found, problems = collect()
     for problem in problems:
@@ -116,5 +117,6 @@ def attach_threads(generators: list[Any]) -> None:
 
 def register() -> None:
     signals.initialized.connect(initialized)
+    signals.get_generators.connect(run_started)
     signals.generator_init.connect(start_loading)
     signals.all_generators_finalized.connect(attach_threads)

@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 class _State:
     def __init__(self, options: Options | None = None) -> None:
         self.options = options
-        self.prefetched: set[int] = set()
         # Incremental builds (content cache on): where the page digests are kept, and the
         # digests of the last build.
         self.digests_file: Path | None = None
@@ -34,26 +33,12 @@ _state = _State()
 
 
 def initialized(pelican: Any) -> None:
+    """Once per Pelican instance: check FASTBUILD and set up the template cache."""
     global _state
-    # A build makes few reference cycles and holds nearly everything it makes until the
-    # end; the garbage collector's passes over that growing heap cost more than they free.
-    if gc.get_freeze_count():  # the last build's objects, frozen by `build_done`
-        gc.unfreeze()
-        gc.collect()
-    gc.disable()
-    # After every other plugin's `finalized` handler (those connected when they loaded).
-    signals.finalized.connect(build_done)
     settings = pelican.settings
     _state = _State(options(settings))
-    writing.reset()
-    if settings.get("LOAD_CONTENT_CACHE") and settings.get("CACHE_CONTENT"):
-        _state.digests_file = Path(settings["CACHE_PATH"]) / "fastbuild-pages.pickle"
-    if reading.prefetcher is not None:
-        reading.prefetcher.close()
-    workers = _state.options.workers
-    parallel.close()
-    parallel.workers, parallel.min_batch = workers, _state.options.min_batch
-    reading.prefetcher = reading.Prefetcher() if workers > 1 else None
+    # After every other plugin's `finalized` handler (those connected when they loaded).
+    signals.finalized.connect(build_done)
     # Compiled templates survive between builds (keyed by the template's source). Every
     # build makes new environments, so a template changed since the last build is read
     # anew; within a build, Jinja need not check each template's file at every include.
@@ -66,6 +51,31 @@ def initialized(pelican: Any) -> None:
     }
 
 
+def run_started(pelican: Any) -> None:
+    """At the start of every run of Pelican, also one that reuses the instance (Pelican's
+    own autoreload, `invoke regenerate`): a fresh build state. Pelican sends
+    `get_generators` once per run, before the generators are made; this adds none."""
+    global _state
+    # A build makes few reference cycles and holds nearly everything it makes until the
+    # end; the garbage collector's passes over that growing heap cost more than they free.
+    if gc.get_freeze_count():  # the last build's objects, frozen by `build_done`
+        gc.unfreeze()
+        gc.collect()
+    gc.disable()
+    settings = pelican.settings
+    _state = _State(_state.options)
+    writing.reset()
+    if settings.get("LOAD_CONTENT_CACHE") and settings.get("CACHE_CONTENT"):
+        _state.digests_file = Path(settings["CACHE_PATH"]) / "fastbuild-pages.pickle"
+    if reading.prefetcher is not None:
+        reading.prefetcher.close()
+    reading.reset()
+    workers = _state.options.workers
+    parallel.close()
+    parallel.workers, parallel.min_batch = workers, _state.options.min_batch
+    reading.prefetcher = reading.Prefetcher() if workers > 1 else None
+
+
 def readers_init(readers: Any) -> None:
     """Convert Markdown ahead of time, unless someone installed their own reader."""
     for suffix, reader_class in readers.reader_classes.items():
@@ -74,9 +84,8 @@ def readers_init(readers: Any) -> None:
 
 
 def _prefetch(generator: Any, paths_setting: str, excludes_setting: str) -> None:
-    if reading.prefetcher is None or id(generator) in _state.prefetched:
+    if reading.prefetcher is None:
         return
-    _state.prefetched.add(id(generator))
     files = reading.markdown_files(generator, paths_setting, excludes_setting)
     if len(files) >= _state.options.min_batch:
         reading.prefetcher.submit(files, generator.settings["MARKDOWN"])
@@ -86,17 +95,9 @@ def generator_started(generator: Any) -> None:
     """Hand the posts and pages to the workers as soon as their generators exist, so
     they are converted first (the comments plugin queues its work behind them)."""
     if isinstance(generator, ArticlesGenerator):
-        articles_preread(generator)
+        _prefetch(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
     elif isinstance(generator, PagesGenerator):
-        pages_preread(generator)
-
-
-def articles_preread(generator: Any) -> None:
-    _prefetch(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
-
-
-def pages_preread(generator: Any) -> None:
-    _prefetch(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
+        _prefetch(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
 
 
 def generators_finalized(generators: list[Any]) -> None:
@@ -169,10 +170,9 @@ def _load_digests(path: Path, output: str) -> dict[str, str]:
 def register() -> None:
     dates.use_in_pelican()
     signals.initialized.connect(initialized)
+    signals.get_generators.connect(run_started)
     signals.readers_init.connect(readers_init)
     signals.generator_init.connect(generator_started)
-    signals.article_generator_preread.connect(articles_preread)
-    signals.page_generator_preread.connect(pages_preread)
     signals.all_generators_finalized.connect(generators_finalized)
     signals.get_writer.connect(get_writer)
     signals.finalized.connect(finalized)

@@ -1,8 +1,8 @@
 """Convert Markdown posts in worker processes ahead of Pelican's sequential reading.
 
 Pelican reads files one at a time: `Readers.read_file` calls the reader for each file as
-the generator reaches it. Before the first file is read, `prefetch` hands every file that
-will need converting to a pool of forked workers; `ParallelMarkdownReader.read` then
+the generator reaches it. As soon as the generator exists, `Prefetcher.submit` hands every
+file that will need converting to a pool of forked workers; `ParallelMarkdownReader.read` then
 takes each result as Pelican asks for it. Metadata is still processed here, in the build
 process, exactly as Pelican's MarkdownReader does it.
 """
@@ -38,8 +38,15 @@ def _convert_with(markdown: Markdown, path: str) -> tuple[str, dict[str, list[st
     return html, dict(getattr(markdown, "Meta", {}))
 
 
+def reset() -> None:
+    """At the start of a build: the converter is made anew, for this build's settings."""
+    global _worker_markdown
+    _worker_markdown = None
+
+
 def _convert(path: str, markdown_settings: dict[str, Any]) -> tuple[str, dict[str, list[str]]]:
-    """In a worker: `_convert_with` one Markdown instance, made on the first call."""
+    """`_convert_with` the build's one Markdown instance (made before the workers are
+    forked, `Prefetcher.submit`, or here on the first call)."""
     global _worker_markdown
     if _worker_markdown is None:
         _worker_markdown = speed_up(Markdown(**markdown_settings))
@@ -67,9 +74,7 @@ class Prefetcher:
     """Markdown files being converted by the build's workers, by path."""
 
     def __init__(self) -> None:
-        global _worker_markdown
         self._pending: dict[str, tuple[Future, int]] = {}
-        _worker_markdown = None  # made anew for each build's settings (`submit`)
 
     def submit(self, paths: Iterable[str], markdown_settings: dict[str, Any]) -> None:
         global _worker_markdown
@@ -128,17 +133,13 @@ class ParallelMarkdownReader(MarkdownReader):
     """Pelican's MarkdownReader, taking conversions done ahead by the workers, and
     converting faster (`inline.speed_up`) what it converts itself."""
 
-    _content_markdown: Markdown | None = None
     _metadata_markdown: Markdown | None = None
 
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
         taken = prefetcher.take(source_path) if prefetcher else None
-        if taken is None:  # not prefetched: converted here, with one instance, reset
-            if self._content_markdown is None:  # (making one takes a millisecond)
-                self._content_markdown = speed_up(Markdown(**self.settings["MARKDOWN"]))
-            html, meta = _convert_with(self._content_markdown, source_path)
-        else:
-            html, meta = taken
+        if taken is None:  # not prefetched: converted here, with the build's one instance
+            taken = _convert(source_path, self.settings["MARKDOWN"])
+        html, meta = taken
         self._source_path = source_path
         self._md = self._markdown_for_metadata()
         return html, (self._parse_metadata(meta) if meta else {})

@@ -1,8 +1,8 @@
 """Signal handlers of the feeds plugin (module level: Pelican keeps weak references).
 
-`initialized` checks the settings and starts a fresh registry; `article_generator_finalized`
-publishes the post feeds (all posts, each category, tag and author); `finalized` writes
-every published feed, the other plugins' included.
+`initialized` checks the settings and every run starts a fresh registry;
+`article_generator_finalized` publishes the post feeds (all posts, each category, tag and
+author); `finalized` writes every published feed, the other plugins' included.
 """
 
 from __future__ import annotations
@@ -49,6 +49,13 @@ def initialized(pelican: Any) -> None:
             LOG_PREFIX,
         )
     config.setdefault("JINJA_GLOBALS", {})["feeds"] = registry.start(feed_settings)
+
+
+def run_started(pelican: Any) -> None:
+    """Every run of Pelican publishes its feeds anew, also one that reuses the instance
+    (Pelican's autoreload): a fresh registry (`get_generators` is sent once per run)."""
+    feeds = registry.start(registry.current().settings)
+    pelican.settings["JINJA_GLOBALS"]["feeds"] = feeds
 
 
 def _carried(articles: Iterable[Any], now: datetime, limit: int | None) -> list[Any]:
@@ -160,5 +167,6 @@ def _remove_feeds_no_longer_published(settings: Any, output: Path, report: Any) 
 
 def register() -> None:
     signals.initialized.connect(initialized)
+    signals.get_generators.connect(run_started)
     signals.article_generator_finalized.connect(articles_finalized)
     signals.finalized.connect(finalized)

@@ -261,6 +261,31 @@ def test_after_a_build_the_collector_is_on_and_nothing_is_left_frozen(content, t
     assert gc.get_freeze_count() == 0
 
 
+def test_a_second_run_of_the_same_pelican_builds_the_same_site(content, tmp_path):
+    """Pelican's own autoreload (`invoke regenerate`) runs one instance again: every run
+    starts a fresh build (feeds, comments, page writers, collector), not only the first."""
+    import gc
+
+    from pelican import get_instance, parse_arguments
+
+    build(content, tmp_path / "cold", tmp_path / "c1", **SEQUENTIAL)
+    output = tmp_path / "again"
+    cache = json.dumps(str(tmp_path / "c2"))
+    args = [str(content), "-s", str(ROOT / "pelicanconf.py"), "-o", str(output), "-q"]
+    args += ["-e", f"CACHE_PATH={cache}", *(f"{k}={v}" for k, v in PARALLEL.items())]
+    pelican, _ = get_instance(parse_arguments(args))
+    try:
+        pelican.run()
+        shutil.rmtree(output)
+        pelican.run()
+        frozen = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    assert_same_tree(output, tmp_path / "cold")
+    assert frozen  # the second run's objects: the next run collects them
+
+
 def test_the_garbage_collector_is_on_again_after_a_build_that_fails(tmp_path: Path) -> None:
     """fastbuild builds without the collector; a build that stops must not leave it off
     (livereload keeps running)."""
