@@ -170,9 +170,9 @@ def serve(directory: Path, host: str, port: int) -> None:
         server.serve_forever()
 
 
+GARBAGE_DELAY = 1.0  # seconds after a livereload build before its garbage is collected
 # Settings of an incremental build: Pelican's content cache, and output/ kept, so that
 # only the pages that changed are rendered and rewritten (plugins/fastbuild).
-GARBAGE_DELAY = 1.0  # seconds after a livereload build before its garbage is collected
 INCREMENTAL = (
     "CACHE_CONTENT=true",
     "LOAD_CONTENT_CACHE=true",

@@ -8,7 +8,9 @@ a conversion. `FastInlineProcessor` first asks whether a pattern can match at al
 skips it when it cannot:
 
 - for Python-Markdown's own patterns, known by their exact regular expression, whether
-  the text holds a character every match of that expression contains (no `[`, no link);
+  the text holds a character or piece of text every match of that expression contains
+  (no `[`, no link; no `...`, no ellipsis); and when none of them can match anywhere in
+  a document, the whole pass is skipped;
 - for any other pattern (an extension's), whether its expression finds a match at all.
 
 A skipped pattern is one Python-Markdown would have tried without a match, so the HTML

@@ -206,9 +206,10 @@ class Registry:
         """Make `job`'s items ready, render its feed and write the files that changed."""
         clean, warnings = [], []
         for item in job.items:
-            if item not in prepared:
-                prepared[item] = entries.prepare(item, self.settings.siteurl)
-            ready, removed = prepared[item]
+            entry = prepared.get(item)
+            if entry is None:
+                entry = prepared[item] = entries.prepare(item, self.settings.siteurl)
+            ready, removed = entry
             if removed:
                 warnings.append(
                     f"{item.source or item.id}: removed {removed} control or XML-illegal "
